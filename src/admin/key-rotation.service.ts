@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { auditUnavailable, AuditLog } from '../audit/audit-log.service.js';
+import type { Principal } from '../auth/principal.js';
+import { KeyringService } from '../crypto/keyring.service.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import { withTransactionRetry } from '../prisma/transaction-retry.js';
+import { keyEventDraft } from './key-audit.js';
+import { KeyStatusRepository, type KeyStatus } from './key-status.repository.js';
+
+/** Data-key rotation: a new version for new writes, stored and audited in one transaction. */
+@Injectable()
+export class KeyRotationService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly keyring: KeyringService,
+    private readonly audit: AuditLog,
+    private readonly status: KeyStatusRepository,
+  ) {}
+
+  /**
+   * Stores data-key version N+1 and answers once it is current: from the answer on, every instance writes
+   * with it (each loaded it during the activation delay, before anyone could write with it). Existing rows
+   * keep their version until a re-encryption job rewrites them.
+   */
+  async rotate(principal: Principal): Promise<{ version: number }> {
+    const created = await withTransactionRetry(() =>
+      this.prisma.$transaction(async (tx) => {
+        const key = await this.keyring.addDataKeyVersion(tx);
+        try {
+          await this.audit.appendWithin(tx, [keyEventDraft(principal, { operation: 'rotate', version: key.version, activatesAt: key.activatesAt.toISOString() })]);
+        } catch (error) {
+          throw auditUnavailable(error);
+        }
+        return key;
+      }),
+    );
+    await this.keyring.untilCurrent(created.version);
+    return { version: created.version };
+  }
+
+  /** Versions, their row counts and retirement, as the database sees them (for `npm run keys -- status`). */
+  describe(): Promise<KeyStatus> {
+    return this.status.read();
+  }
+}

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { GroupCommit } from '../common/batching/group-commit.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { VaultError } from '../common/errors/vault-error.js';
+import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
+import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
+import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from './audit-event.js';
+import { AuditRepository } from './audit.repository.js';
+import { canonicalAroundSeq } from './chain.js';
+import { unstorablePath } from './storable-text.js';
+
+type AppendRequest = readonly AuditEventDraft[];
+
+/**
+ * Appends events to the hash chain. Invariant: a caller that reveals anything does so only after
+ * `append` has returned, i.e. after its event is committed; if the write fails the caller gets
+ * AuditUnavailable (503) and reveals nothing.
+ *
+ * Concurrent `append` calls are group-committed: one statement (one chain lock, one insert: audit_append) carries
+ * every request of a batch, and each caller learns the fate of that transaction, which is its own event's.
+ */
+@Injectable()
+export class AuditLog implements OnModuleDestroy {
+  private readonly batches: GroupCommit<AppendRequest, AuditEvent[]>;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly repository: AuditRepository,
+    @Inject(VAULT_CONFIG) config: VaultConfig,
+  ) {
+    this.batches = new GroupCommit((requests) => this.commitBatch(requests), {
+      windowMs: config.audit.batchWindowMs,
+      maxBatch: config.audit.batchMax,
+    });
+  }
+
+  /** Commits the events (with those of concurrent callers) in a transaction of their own. */
+  async append(drafts: readonly AuditEventDraft[]): Promise<AuditEvent[]> {
+    assertStorable(drafts);
+    if (drafts.length === 0) return [];
+    try {
+      return await this.batches.submit(drafts);
+    } catch (error) {
+      throw auditUnavailable(error);
+    }
+  }
+
+  /** Adds the events to a transaction the caller commits (so its own writes and their audit stand or fall together). */
+  async appendWithin(tx: PrismaTransaction, drafts: readonly AuditEventDraft[]): Promise<ChainedAuditEvent[]> {
+    assertStorable(drafts);
+    return this.link(tx, drafts);
+  }
+
+  /**
+   * Shutdown: commits every waiting append before the database goes. This must run in onModuleDestroy, not
+   * in a later shutdown hook: PrismaService disconnects in its own onModuleDestroy, and Nest destroys
+   * modules in reverse import order, so AuditModule (imported after PrismaModule) flushes first.
+   * Appends arriving after this point are refused (503), never left hanging.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.batches.close();
+  }
+
+  /** One statement, hence one transaction, for the whole batch: all of its events commit, or none does. */
+  private async commitBatch(requests: readonly AppendRequest[]): Promise<AuditEvent[][]> {
+    const events = await this.link(this.prisma, requests.flat());
+    let offset = 0;
+    return requests.map((drafts) => {
+      const own = events.slice(offset, offset + drafts.length);
+      offset += drafts.length;
+      return own;
+    });
+  }
+
+  /** Chains the drafts in order: ids and time here, seqs and hashes in the database under the chain lock. */
+  private async link(db: PrismaService | PrismaTransaction, drafts: readonly AuditEventDraft[]): Promise<ChainedAuditEvent[]> {
+    const at = new Date();
+    const events = drafts.map((draft) => ({ ...draft, id: randomUUID(), at }));
+    const links = await this.repository.append(
+      db,
+      events.map((event) => ({ event, canonical: canonicalAroundSeq(event) })),
+    );
+    return events.map((event, index) => ({ ...event, ...links[index] }));
+  }
+}
+
+export function auditUnavailable(cause: unknown): VaultError {
+  if (cause instanceof VaultError) return cause;
+  return new VaultError(ErrorCode.AuditUnavailable, 'The audit log could not be written, so nothing was revealed or stored.', { cause });
+}
+
+/** Refuses, for this caller alone, a draft the database could not store faithfully (see storable-text.ts). */
+function assertStorable(drafts: readonly AuditEventDraft[]): void {
+  const errors = drafts.flatMap((draft) => {
+    const path = unstorablePath(draft);
+    return path === null ? [] : [{ path, message: 'contains a NUL character or an unpaired surrogate, which cannot be recorded' }];
+  });
+  if (errors.length > 0) throw VaultError.validation(errors, 'The request holds text the audit log cannot record; nothing was revealed or stored.');
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { PrismaService, PrismaTransaction } from '../prisma/prisma.service.js';
+import type { AuditEvent } from './audit-event.js';
+
+/** An event ready to join the chain: everything but its seq, and its canonical encoding around the seq. */
+export interface UnchainedEvent {
+  readonly event: Omit<AuditEvent, 'seq'>;
+  /** canonicalAroundSeq(event): the database completes the encoding with the seq it assigns. */
+  readonly canonical: readonly [beforeSeq: string, afterSeq: string];
+}
+
+export interface ChainLink {
+  readonly seq: bigint;
+  readonly prevHash: Buffer;
+  readonly hash: Buffer;
+}
+
+interface LinkRow {
+  seq: bigint;
+  prev_hash: Uint8Array;
+  hash: Uint8Array;
+}
+
+@Injectable()
+export class AuditRepository {
+  /**
+   * Extends the chain with the events, in order, in one statement: the SQL function audit_append (migration
+   * 20261123200000) takes the chain lock (pg_advisory_xact_lock(0x7068692d61756469), "phi-audi", shared by
+   * every vault process), reads the head, assigns seqs and hashes, inserts. Given a transaction, the lock is
+   * held until the caller commits, so its own writes and the events stand or fall together; given the
+   * client, the statement is a transaction of its own. Answers the links in event order.
+   */
+  async append(db: PrismaService | PrismaTransaction, events: readonly UnchainedEvent[]): Promise<ChainLink[]> {
+    if (events.length === 0) return [];
+    const batch = events.map(({ event, canonical }, index) => ({
+      n: index + 1,
+      id: event.id,
+      at: event.at.toISOString(),
+      actor_sub: event.actor.sub,
+      actor_roles: event.actor.roles,
+      actor_client_id: event.actor.clientId,
+      action: event.action,
+      purpose: event.purpose,
+      justification: event.justification,
+      break_glass: event.breakGlass,
+      tokens: event.tokens,
+      token_keys: event.tokenKeys,
+      outcome: event.outcome,
+      details: event.details,
+      canonical_before_seq: canonical[0],
+      canonical_after_seq: canonical[1],
+    }));
+    const rows = await db.$queryRaw<LinkRow[]>`SELECT seq, prev_hash, hash FROM audit_append(${JSON.stringify(batch)}::jsonb)`;
+    if (rows.length !== events.length) throw new Error(`audit_append linked ${rows.length} of ${events.length} events`);
+    // The seqs are consecutive in event order (head + n); sorting restores that order whatever order RETURNING used.
+    return rows
+      .map((row) => ({ seq: BigInt(row.seq), prevHash: Buffer.from(row.prev_hash), hash: Buffer.from(row.hash) }))
+      .sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : 0));
+  }
+}

@@ -1,0 +1,49 @@
+import type { RevealPolicy } from '../policy/reveal-policy.js';
+import type { LimitsConfig } from '../ratelimit/limits-config.js';
+import type { Secret } from './secret.js';
+import type { TlsConfig } from '../tls/tls-config.js';
+
+/** Everything the vault reads from its environment, parsed and validated once at start-up. */
+export interface VaultConfig {
+  readonly devMode: boolean;
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    /** Request bodies above this answer 413. */
+    readonly bodyLimitBytes: number;
+  };
+  /** null only in dev mode: the embedded PostgreSQL under `.vault/pgdata`. */
+  readonly databaseUrl: string | null;
+  readonly databasePoolSize: number;
+  /** Group commit of audit appends: a batch closes after `batchWindowMs` or at `batchMax` requests, whichever first. */
+  readonly audit: { readonly batchWindowMs: number; readonly batchMax: number };
+  /** null only in dev mode: an in-process cache. */
+  readonly redisUrl: string | null;
+  readonly redisKeyPrefix: string;
+  /** The key-encryption key; wraps every data key. */
+  readonly masterKey: Secret;
+  /** During a master-key change only: the previous KEK; keys still wrapped under it are re-wrapped at start. */
+  readonly masterKeyPrevious: Secret | null;
+  /** HTTPS (and mutual TLS with a client CA); null: plain HTTP. */
+  readonly tls: TlsConfig | null;
+  readonly auth: AuthConfig;
+  readonly policyFile: string | null;
+  /** The reveal policy in force: VAULT_POLICY_FILE's, validated at start-up, or the default (CONTRACT section 5). */
+  readonly revealPolicy: RevealPolicy;
+  /** Detokenize rate limits and break-glass bounds. */
+  readonly limits: LimitsConfig;
+  /** Where dev mode keeps its generated keys and embedded database. */
+  readonly stateDir: string;
+}
+
+export interface AuthConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly keySource: { readonly kind: 'pem'; readonly file: string } | { readonly kind: 'jwks'; readonly url: string };
+  readonly rolesClaim: string;
+  readonly scopesClaim: string;
+  readonly algorithms: readonly string[];
+  readonly clockToleranceSeconds: number;
+}
+
+export const VAULT_CONFIG = Symbol('VAULT_CONFIG');

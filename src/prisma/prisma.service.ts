@@ -1,0 +1,23 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { DATABASE, type VaultDatabase } from './database-adapter.js';
+
+/** The only place that constructs the Prisma client. Only repositories use it. */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  constructor(@Inject(DATABASE) private readonly database: VaultDatabase) {
+    super({ adapter: database.adapter });
+  }
+
+  get databaseKind(): VaultDatabase['kind'] {
+    return this.database.kind;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+    await this.database.close();
+  }
+}
+
+/** A transaction handle, as repositories receive it. */
+export type PrismaTransaction = Parameters<Parameters<PrismaService['$transaction']>[0]>[0];

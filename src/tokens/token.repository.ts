@@ -1,0 +1,124 @@
+import { Injectable } from '@nestjs/common';
+import type { TokenType } from '../formats/format.js';
+import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
+
+/** A stored token as the services see it. `ciphertext` is null once erased. */
+export interface TokenRecord {
+  readonly tokenKey: string;
+  readonly type: TokenType;
+  readonly token: string;
+  readonly ciphertext: Buffer | null;
+  readonly keyVersion: number;
+  readonly patientRef: string | null;
+  readonly tags: readonly string[];
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly erasedAt: Date | null;
+}
+
+export interface NewTokenRecord {
+  readonly tokenKey: string;
+  readonly type: TokenType;
+  readonly token: string;
+  readonly fingerprint: Buffer | null;
+  readonly ciphertext: Buffer;
+  readonly keyVersion: number;
+  readonly patientRef: string | null;
+  readonly tags: readonly string[];
+}
+
+interface TokenRow {
+  token_key: string;
+  type: string;
+  token: string;
+  fingerprint: Uint8Array | null;
+  ciphertext: Uint8Array | null;
+  key_version: number;
+  patient_ref: string | null;
+  tags: string[];
+  created_at: Date;
+  expires_at: Date | null;
+  erased_at: Date | null;
+}
+
+type Queryable = PrismaService | PrismaTransaction;
+
+@Injectable()
+export class TokenRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async findByKeys(tokenKeys: readonly string[], db: Queryable = this.prisma): Promise<TokenRecord[]> {
+    if (tokenKeys.length === 0) return [];
+    const rows = await db.$queryRaw<TokenRow[]>`SELECT * FROM tokens WHERE token_key = ANY(${[...tokenKeys]}::text[])`;
+    return rows.map(toRecord);
+  }
+
+  /** Deterministic-mode lookups; the map is keyed by the fingerprint's hex. */
+  async findByFingerprints(fingerprints: readonly Buffer[], db: Queryable = this.prisma): Promise<Map<string, TokenRecord>> {
+    if (fingerprints.length === 0) return new Map();
+    const hex = fingerprints.map((fingerprint) => fingerprint.toString('hex'));
+    const rows = await db.$queryRaw<TokenRow[]>`
+      SELECT * FROM tokens WHERE fingerprint = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(${hex}::text[]) AS h))`;
+    return new Map(rows.map((row) => [Buffer.from(row.fingerprint as Uint8Array).toString('hex'), toRecord(row)]));
+  }
+
+  /**
+   * Inserts in one statement, skipping any row whose token key or fingerprint is taken (a collision, or a
+   * concurrent request that stored the same value first). Returns the token keys actually inserted. Rows are
+   * inserted in fingerprint order so concurrent batches take index locks in the same order.
+   */
+  async insertNew(tx: PrismaTransaction, records: readonly NewTokenRecord[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
+    const rows = records
+      .map((record) => ({
+        token_key: record.tokenKey,
+        type: record.type,
+        token: record.token,
+        fingerprint: record.fingerprint?.toString('hex') ?? null,
+        ciphertext: record.ciphertext.toString('base64'),
+        key_version: record.keyVersion,
+        patient_ref: record.patientRef,
+        tags: record.tags,
+      }))
+      .sort((a, b) => ((a.fingerprint ?? a.token_key) < (b.fingerprint ?? b.token_key) ? -1 : 1));
+    const inserted = await tx.$queryRaw<{ token_key: string }[]>`
+      INSERT INTO tokens (token_key, type, token, fingerprint, ciphertext, key_version, patient_ref, tags)
+      SELECT r.token_key, r.type, r.token, decode(r.fingerprint, 'hex'), decode(r.ciphertext, 'base64'), r.key_version,
+             r.patient_ref, COALESCE(r.tags, ARRAY[]::text[])
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
+        token_key text, type text, token text, fingerprint text, ciphertext text, key_version int, patient_ref text, tags text[])
+      ON CONFLICT DO NOTHING
+      RETURNING token_key`;
+    return new Set(inserted.map((row) => row.token_key));
+  }
+
+  /**
+   * Deterministic re-tokenization may add metadata to an existing token: tags only ever grow (a value once
+   * tagged `restricted` stays restricted), and a missing patientRef is filled in, never replaced.
+   */
+  async growMetadata(tx: PrismaTransaction, updates: readonly { tokenKey: string; patientRef: string | null; tags: readonly string[] }[]): Promise<void> {
+    if (updates.length === 0) return;
+    const rows = updates.map((u) => ({ token_key: u.tokenKey, patient_ref: u.patientRef, tags: u.tags }));
+    await tx.$executeRaw`
+      UPDATE tokens AS t
+      SET tags = ARRAY(SELECT DISTINCT unnest(t.tags || r.tags) ORDER BY 1),
+          patient_ref = COALESCE(t.patient_ref, r.patient_ref)
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(token_key text, patient_ref text, tags text[])
+      WHERE t.token_key = r.token_key`;
+  }
+}
+
+function toRecord(row: TokenRow): TokenRecord {
+  return {
+    tokenKey: row.token_key,
+    type: row.type as TokenType,
+    token: row.token,
+    ciphertext: row.ciphertext === null ? null : Buffer.from(row.ciphertext),
+    keyVersion: row.key_version,
+    patientRef: row.patient_ref,
+    tags: row.tags ?? [],
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    erasedAt: row.erased_at,
+  };
+}

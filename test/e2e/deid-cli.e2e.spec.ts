@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRedisUrl } from '../support/database-urls.js';
+import { createSigner, TEST_AUDIENCE, TEST_ISSUER, type Signer } from '../support/jwt.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.js';
+import { leaks, syntheaPhi, syntheaRecords } from '../unit/deid/fixtures/real-data.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli/deid.js', import.meta.url));
+
+interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `node dist/cli/deid.js` (what `npm run deid` runs after building). */
+function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
+
+describe('npm run deid (CLI against a running vault)', () => {
+  let database: TestDatabase;
+  let signer: Signer;
+  let vault: VaultProcess;
+  let token: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    signer = createSigner();
+    vault = await spawnVaultProcess({
+      DATABASE_URL: database.url,
+      REDIS_URL: testRedisUrl(),
+      REDIS_KEY_PREFIX: `phi-vault-test:${randomBytes(4).toString('hex')}:`,
+      VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
+      AUTH_ISSUER: TEST_ISSUER,
+      AUTH_AUDIENCE: TEST_AUDIENCE,
+      AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
+    });
+    token = await signer.mint({ sub: 'deid-cli-test', roles: ['service'], scope: 'vault:tokenize' });
+    dir = mkdtempSync(join(tmpdir(), 'phi-vault-deid-cli-'));
+  }, 60_000);
+  afterAll(async () => {
+    await vault?.stop();
+    await database?.drop();
+  });
+
+  it('--in/--out: de-identifies a file and prints the summary', async () => {
+    const records = syntheaRecords('patients');
+    const input = join(dir, 'patients.ndjson');
+    const output = join(dir, 'patients.deid.ndjson');
+    writeFileSync(input, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const run = await runCli(['--policy', 'safe-harbor', '--in', input, '--out', output, '--url', vault.url, '--token', token]);
+    expect(run.stderr).toContain(`${records.length} record(s) de-identified with safe-harbor v1, 0 error line(s)`);
+    expect(run.stderr).toMatch(/rules\[\d+\] redact \$\.\.first: 27/);
+    expect(run.code).toBe(0);
+    const text = readFileSync(output, 'utf8');
+    expect(text.split('\n').slice(0, -1)).toHaveLength(records.length);
+    expect(leaks(text, syntheaPhi(records))).toEqual([]);
+    expect(run.stdout).toBe('');
+  });
+
+  it('stdin to stdout with VAULT_TOKEN; error lines make the exit status 3', async () => {
+    const run = await runCli(['--policy', 'safe-harbor', '--url', vault.url], { stdin: '{"FIRST":"Ann","ZIP":"03601"}\nnot json\n{"n":3}\n', env: { VAULT_TOKEN: token } });
+    expect(run.code).toBe(3);
+    expect(run.stdout.split('\n')).toEqual(['{"FIRST":null,"ZIP":"000"}', '{"error":{"line":2,"code":"malformed_json","detail":"The line is not valid JSON."}}', '{"n":3}', '']);
+    expect(run.stderr).toContain('1 error line(s)');
+  });
+
+  it('fails with the problem, not a stack trace: unknown policy, no token, bad token', async () => {
+    const unknown = await runCli(['--policy', 'nope', '--url', vault.url, '--token', token], { stdin: '{}\n' });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('the vault answered 404');
+    const noToken = await runCli(['--policy', 'safe-harbor', '--url', vault.url], { stdin: '{}\n' });
+    expect(noToken.code).toBe(1);
+    expect(noToken.stderr).toContain('no bearer token');
+    const badToken = await runCli(['--policy', 'safe-harbor', '--url', vault.url, '--token', 'not-a-jwt'], { stdin: '{}\n' });
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toContain('the vault answered 401');
+    const missing = await runCli(['--url', vault.url]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--policy is required');
+  });
+});
