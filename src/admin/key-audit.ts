@@ -1,8 +1,6 @@
-import type { AuditActor, AuditEventDraft } from '../audit/audit-event.js';
+import { actorOf, SYSTEM_ACTOR, withCallerDetails } from '../audit/audit-actor.js';
+import type { AuditEventDraft } from '../audit/audit-event.js';
 import type { Principal } from '../auth/principal.js';
-
-/** The actor of events the vault records on its own (a re-encryption job finishing, a master-key re-wrap). */
-export const SYSTEM_ACTOR: AuditActor = { sub: 'phi-vault', roles: [], clientId: null };
 
 /**
  * A key-lifecycle audit event (`rotate` is the contract's action for all of them; `details.operation` says
@@ -10,9 +8,8 @@ export const SYSTEM_ACTOR: AuditActor = { sub: 'phi-vault', roles: [], clientId:
  * subject (mutual TLS) is recorded when there is one.
  */
 export function keyEventDraft(actor: Principal | null, details: Readonly<Record<string, unknown>>): AuditEventDraft {
-  const certificate = actor?.clientCertSubject ?? null;
   return {
-    actor: actor === null ? SYSTEM_ACTOR : { sub: actor.sub, roles: actor.roles, clientId: actor.clientId },
+    actor: actor === null ? SYSTEM_ACTOR : actorOf(actor),
     action: 'rotate',
     purpose: null,
     justification: null,
@@ -20,6 +17,6 @@ export function keyEventDraft(actor: Principal | null, details: Readonly<Record<
     tokens: [],
     tokenKeys: [],
     outcome: 'allowed',
-    details: certificate === null ? details : { ...details, clientCertSubject: certificate },
+    details: withCallerDetails(actor, details),
   };
 }

@@ -1,3 +1,4 @@
+import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
 import type { AuditEventDraft } from '../audit/audit-event.js';
 import type { Principal } from '../auth/principal.js';
 import type { CompiledPolicy } from './compiled-policy.js';
@@ -37,7 +38,7 @@ export function summaryOf(policy: CompiledPolicy, stats: DeidStats, auditId: str
  */
 export function summaryEvent(principal: Principal, policy: CompiledPolicy, stats: DeidStats, aborted: boolean): AuditEventDraft {
   return {
-    actor: { sub: principal.sub, roles: principal.roles, clientId: principal.clientId },
+    actor: actorOf(principal),
     action: 'deidentify',
     purpose: null,
     justification: null,
@@ -45,7 +46,7 @@ export function summaryEvent(principal: Principal, policy: CompiledPolicy, stats
     tokens: [],
     tokenKeys: [],
     outcome: stats.errors > 0 || aborted ? 'partial' : 'allowed',
-    details: {
+    details: withCallerDetails(principal, {
       policy: policy.name,
       policyVersion: policy.version,
       lines: stats.lines,
@@ -54,7 +55,7 @@ export function summaryEvent(principal: Principal, policy: CompiledPolicy, stats
       tokens: stats.tokens,
       aborted,
       changedByRule: Object.fromEntries(changedRules(policy, stats).map(({ rule, changed }) => [`rules[${rule}]`, changed])),
-    },
+    }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
 import type { AuditEventDraft } from '../audit/audit-event.js';
 import { auditUnavailable, AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -80,7 +81,7 @@ function toPolicy(stored: StoredPolicyRow): MaskingPolicy {
 
 function event(principal: Principal, action: string, details: Record<string, unknown>): AuditEventDraft {
   return {
-    actor: { sub: principal.sub, roles: principal.roles, clientId: principal.clientId },
+    actor: actorOf(principal),
     action,
     purpose: null,
     justification: null,
@@ -88,6 +89,6 @@ function event(principal: Principal, action: string, details: Record<string, unk
     tokens: [],
     tokenKeys: [],
     outcome: 'allowed',
-    details,
+    details: withCallerDetails(principal, details),
   };
 }

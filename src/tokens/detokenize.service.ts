@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
 import { AuditLog } from '../audit/audit-log.service.js';
 import type { AuditEventDraft, AuditOutcome } from '../audit/audit-event.js';
 import { SCOPES, type Principal } from '../auth/principal.js';
@@ -26,18 +27,18 @@ interface Decision {
 }
 
 /** Why a call was refused before any lookup; recorded in the denied audit event's details. */
-type Refusal = 'missing_break_glass_scope' | 'rate_limited' | 'break_glass_limit';
+type Refusal = 'missing_break_glass_scope' | 'break_glass_rules' | 'rate_limited' | 'break_glass_limit';
 
 /**
  * The order of a detokenize call, each step guarding the next:
  * 1. break-glass scope (403) then break-glass rules (422): before anything is looked up, so a caller who may
- *    not break the glass cannot tell a held token from an unknown one;
+ *    not break the glass (or gives no sufficient reason) cannot tell a held token from an unknown one;
  * 2. the token rate limit, then the break-glass hourly cap (429): before any lookup, so a refused call does
  *    no work; limits fail open when their store is unreachable (LimitsService);
  * 3. lookup and a reveal level per token from the configured policy and the caller's own ceiling;
  * 4. the audit event is committed, and only then is anything decrypted. If it cannot be committed AuditLog
- *    throws (503) and no value is decrypted, let alone sent. Refusals at steps 1 (scope) and 2 are audited
- *    too, as denied, so probing and misuse are visible to compliance.
+ *    throws (503) and no value is decrypted, let alone sent. Refusals at steps 1 and 2 are audited too,
+ *    as denied, so probing and misuse are visible to compliance.
  */
 @Injectable()
 export class DetokenizeService {
@@ -58,7 +59,11 @@ export class DetokenizeService {
         throw new VaultError(ErrorCode.Forbidden, `Break-glass needs the scope ${SCOPES.breakGlass}.`);
       }
       const violations = breakGlassRuleViolations(request);
-      if (violations.length > 0) throw VaultError.validation(violations);
+      if (violations.length > 0) {
+        // An emergency access attempt with a weak reason is exactly what compliance must see.
+        await this.refuse(request, principal, keys, 'break_glass_rules');
+        throw VaultError.validation(violations);
+      }
     }
 
     const limitsFailedOpen: LimitName[] = [];
@@ -87,13 +92,13 @@ export class DetokenizeService {
       {
         ...draftOf(request, principal, keys),
         outcome: outcomeOf(decisions),
-        details: {
+        details: withCallerDetails(principal, {
           reveals: countReveals(decisions),
           patientRefs: [...new Set(found.filter((ref): ref is string => ref !== null))],
           ...(request.reveal === 'masked' ? { requestedReveal: 'masked' } : {}),
           ...(episodes === undefined ? {} : { episodes: episodes satisfies EpisodeReference[] }),
           ...(limitsFailedOpen.length > 0 ? { limitsFailedOpen } : {}),
-        },
+        }),
       },
     ]);
     return { auditId: event.id, items: decisions.map((decision) => this.reveal(decision)) };
@@ -113,7 +118,7 @@ export class DetokenizeService {
 
   /** Records a call refused before any lookup: nothing was looked up, nothing is revealed. */
   private async refuse(request: DetokenizeRequest, principal: Principal, keys: readonly string[], refusal: Refusal): Promise<void> {
-    await this.audit.append([{ ...draftOf(request, principal, keys), outcome: 'denied', details: { refused: refusal, tokenCount: request.tokens.length } }]);
+    await this.audit.append([{ ...draftOf(request, principal, keys), outcome: 'denied', details: withCallerDetails(principal, { refused: refusal, tokenCount: request.tokens.length }) }]);
   }
 
   private reveal({ token, match, reveal }: Decision): DetokenizeItem {
@@ -128,7 +133,7 @@ export class DetokenizeService {
 
 function draftOf(request: DetokenizeRequest, principal: Principal, keys: readonly string[]): Omit<AuditEventDraft, 'outcome' | 'details'> {
   return {
-    actor: { sub: principal.sub, roles: principal.roles, clientId: principal.clientId },
+    actor: actorOf(principal),
     action: 'detokenize',
     purpose: request.purpose,
     justification: request.justification,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
 import { auditUnavailable, AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -76,7 +77,7 @@ export class TokenizeService {
         try {
           await this.audit.appendWithin(tx, [
             {
-              actor: { sub: principal.sub, roles: principal.roles, clientId: principal.clientId },
+              actor: actorOf(principal),
               action: 'tokenize',
               purpose: null,
               justification: null,
@@ -84,7 +85,7 @@ export class TokenizeService {
               tokens: rendered,
               tokenKeys: [...new Set(rendered.map(tokenKey))],
               outcome: 'allowed',
-              details: { mode: request.mode, items: request.items.length, created: slots.length - found.size },
+              details: withCallerDetails(principal, { mode: request.mode, items: request.items.length, created: slots.length - found.size }),
             },
           ]);
         } catch (error) {
@@ -136,6 +137,7 @@ export class TokenizeService {
       keyVersion: this.keyring.currentKeyVersion,
       patientRef: slot.patientRef,
       tags: slot.tags,
+      expiresAt: null,
     };
   }
 

@@ -62,7 +62,7 @@ describe('break-glass', () => {
     expect(event).toMatchObject({ break_glass: true, outcome: 'denied', purpose: 'emergency', details: { refused: 'missing_break_glass_scope', tokenCount: 1 } });
   });
 
-  it('needs purpose emergency or treatment and a justification of 30 characters or more (422, not audited)', async () => {
+  it('needs purpose emergency or treatment and a justification of 30 characters or more (422, audited as denied)', async () => {
     const wrongPurpose = await breakGlass('bg-rules', [tokens.ssnP1], { purpose: 'payment' });
     expect(wrongPurpose.status).toBe(422);
     expect(wrongPurpose.body.errors).toEqual([{ path: 'purpose', message: 'break-glass needs purpose "emergency" or "treatment"' }]);
@@ -72,7 +72,12 @@ describe('break-glass', () => {
     const padded = await breakGlass('bg-rules', [tokens.ssnP1], { justification: `   ${'x'.repeat(27)}   ` });
     expect(padded.status).toBe(422);
     for (const response of [wrongPurpose, short, padded]) expect(response.text).not.toContain(VALUES.ssnP1);
-    expect(await auditRowsOf(vault.database.url, 'bg-rules')).toEqual([]);
+    const refusals = await auditRowsOf(vault.database.url, 'bg-rules');
+    expect(refusals).toHaveLength(3);
+    for (const event of refusals) {
+      expect(event).toMatchObject({ break_glass: true, outcome: 'denied', details: { refused: 'break_glass_rules', tokenCount: 1 } });
+      expect(JSON.stringify(event)).not.toContain(VALUES.ssnP1);
+    }
     const treatment = await breakGlass('bg-rules', [tokens.ssnP1], { purpose: 'treatment', justification: 'x'.repeat(30) });
     expect(treatment.status).toBe(200);
   });

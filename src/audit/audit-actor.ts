@@ -1,0 +1,19 @@
+import type { Principal } from '../auth/principal.js';
+import type { AuditActor } from './audit-event.js';
+
+/** The actor of events the vault records on its own (a re-encryption job finishing, a purge, a master-key re-wrap). */
+export const SYSTEM_ACTOR: AuditActor = { sub: 'phi-vault', roles: [], clientId: null };
+
+/** Who an event names: the verified JWT's subject, roles and client, nothing else from the token. */
+export function actorOf(principal: Principal): AuditActor {
+  return { sub: principal.sub, roles: principal.roles, clientId: principal.clientId };
+}
+
+/**
+ * An event's details with the caller's client certificate subject added when mutual TLS verified one, so every
+ * event (not only key operations) ties the call to the machine as well as to the JWT's subject.
+ */
+export function withCallerDetails(principal: Principal | null, details: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const certificate = principal?.clientCertSubject ?? null;
+  return certificate === null ? details : { ...details, clientCertSubject: certificate };
+}
