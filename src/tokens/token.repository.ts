@@ -25,6 +25,8 @@ export interface NewTokenRecord {
   readonly keyVersion: number;
   readonly patientRef: string | null;
   readonly tags: readonly string[];
+  /** After this instant the token no longer detokenizes, and the purge job erases it; null: kept until erased. */
+  readonly expiresAt: Date | null;
 }
 
 interface TokenRow {
@@ -79,14 +81,16 @@ export class TokenRepository {
         key_version: record.keyVersion,
         patient_ref: record.patientRef,
         tags: record.tags,
+        expires_at: record.expiresAt?.toISOString() ?? null,
       }))
       .sort((a, b) => ((a.fingerprint ?? a.token_key) < (b.fingerprint ?? b.token_key) ? -1 : 1));
     const inserted = await tx.$queryRaw<{ token_key: string }[]>`
-      INSERT INTO tokens (token_key, type, token, fingerprint, ciphertext, key_version, patient_ref, tags)
+      INSERT INTO tokens (token_key, type, token, fingerprint, ciphertext, key_version, patient_ref, tags, expires_at)
       SELECT r.token_key, r.type, r.token, decode(r.fingerprint, 'hex'), decode(r.ciphertext, 'base64'), r.key_version,
-             r.patient_ref, COALESCE(r.tags, ARRAY[]::text[])
+             r.patient_ref, COALESCE(r.tags, ARRAY[]::text[]), r.expires_at
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(
-        token_key text, type text, token text, fingerprint text, ciphertext text, key_version int, patient_ref text, tags text[])
+        token_key text, type text, token text, fingerprint text, ciphertext text, key_version int, patient_ref text, tags text[],
+        expires_at timestamptz)
       ON CONFLICT DO NOTHING
       RETURNING token_key`;
     return new Set(inserted.map((row) => row.token_key));
