@@ -31,7 +31,11 @@ export class BreakGlassService {
     return this.config.limits.breakGlassCallsPerHour;
   }
 
-  /** Counts one break-glass call against the caller's hourly cap (a fixed window opened by the first call). */
+  /**
+   * Counts one break-glass call against the caller's cap: at most `callsPerHour` in ANY 60 minutes (a rolling
+   * window, so no boundary lets a second hour's worth through); when refused, Retry-After is the time until
+   * the oldest counted call is an hour old.
+   */
   consumeCall(principal: Principal): Promise<LimitCheck> {
     return this.limits.consume('break_glass_calls', limitKey('break-glass-calls', principal.sub), 1, this.callsPerHour, ONE_HOUR_MS);
   }

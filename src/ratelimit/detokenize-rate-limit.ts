@@ -8,8 +8,9 @@ const ONE_MINUTE_MS = 60_000;
 
 /**
  * Tokens a subject may present to detokenize per minute, counted in tokens (a 1000-token call costs 1000,
- * found or not) in a fixed one-minute window that opens with the subject's first call, shared by every
- * instance through the limit store. A caller holding an unlimited role (default: `service`) is not counted.
+ * found or not) over a rolling minute: in any 60 seconds at most the limit, with no window boundary to burst
+ * across. Shared by every instance through the limit store. A caller holding an unlimited role (default:
+ * `service`) is not counted.
  */
 @Injectable()
 export class DetokenizeRateLimit {

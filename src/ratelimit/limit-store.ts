@@ -1,11 +1,14 @@
-/** The shared state behind limits: fixed-window counters and expiring grants. */
+/** The shared state behind limits: rolling windows of counted costs, and expiring grants. */
 export interface WindowUsage {
-  /** Whether `cost` fitted in the window and was added. A refused cost adds nothing. */
+  /** Whether `cost` fitted in the window and was counted. A refused cost counts nothing. */
   readonly allowed: boolean;
-  /** The window's count after this call. */
+  /** The costs counted in the window (the last `windowMs`) after this call. */
   readonly used: number;
-  /** Until the window closes and the count starts again from zero. */
-  readonly resetInMs: number;
+  /**
+   * Allowed: 0. Refused: until enough counted costs have left the window for this cost to fit, i.e. until the
+   * oldest counted call leaves it for a cost of 1; `windowMs` for a cost larger than the whole limit.
+   */
+  readonly retryInMs: number;
 }
 
 export interface Grant {
@@ -17,14 +20,15 @@ export interface Grant {
 }
 
 /**
- * Implemented over Redis (shared by every vault instance) and in process (dev mode without REDIS_URL). Each
- * operation is atomic. Methods reject when the store is unreachable; callers decide what that means.
+ * Implemented over Redis (shared by every vault instance) and in process (dev mode without REDIS_URL), with
+ * the same semantics. Each operation is atomic. Methods reject when the store is unreachable; callers decide
+ * what that means.
  */
 export interface LimitStore {
   /**
-   * Fixed window: the first cost opens a window of `windowMs` at `key`; costs add up until the window ends.
-   * A cost that would take the count past `limit` is refused and not counted, so a refused call never eats
-   * into what is left.
+   * Rolling (sliding-log) window: the costs counted at `key` within the last `windowMs`, whenever they were
+   * counted, never exceed `limit`; there is no window boundary to burst across. A cost that would take the
+   * count past `limit` is refused and not counted, so a refused call never eats into what is left.
    */
   consume(key: string, cost: number, limit: number, windowMs: number): Promise<WindowUsage>;
   /** Stores `value` at `key` for `ttlMs` unless a live value is there; either way returns the live one. Never extends a TTL. */

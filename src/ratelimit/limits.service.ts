@@ -32,7 +32,7 @@ export class LimitsService {
       const usage = await this.store.consume(key, cost, max, windowMs);
       if (usage.allowed) return { verdict: 'within' };
       this.metrics.refused.inc({ limit });
-      return { verdict: 'exceeded', retryAfterSeconds: Math.max(1, Math.ceil(usage.resetInMs / 1000)) };
+      return { verdict: 'exceeded', retryAfterSeconds: Math.max(1, Math.ceil(usage.retryInMs / 1000)) };
     } catch (error) {
       this.failedOpen(limit, error);
       return { verdict: 'unchecked' };

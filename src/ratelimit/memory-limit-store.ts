@@ -1,20 +1,29 @@
 import type { Grant, LimitStore, WindowUsage } from './limit-store.js';
+import { retryInMs, type CountedCost } from './rolling-window.js';
 
-interface Entry {
-  count: number;
-  value: string;
+/** One key's rolling window: the costs counted in it, oldest first, and their sum. */
+interface Window {
+  readonly costs: CountedCost[];
+  total: number;
+  readonly windowMs: number;
+}
+
+interface StoredGrant {
+  readonly value: string;
   readonly expiresAt: number;
 }
 
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * The in-process LimitStore for dev mode without Redis: same semantics as RedisLimitStore, but each
- * process counts alone. Expired entries are dropped on access and swept once a minute, so memory stays
- * bounded by the callers of the last window.
+ * The in-process LimitStore for dev mode without Redis: the same rolling windows and grants as
+ * RedisLimitStore, but each process counts alone. Costs leave a window when they age out; windows and
+ * grants with nothing live are dropped on access and swept once a minute, so memory stays bounded by the
+ * calls counted in the last window.
  */
 export class MemoryLimitStore implements LimitStore {
-  private readonly entries = new Map<string, Entry>();
+  private readonly windows = new Map<string, Window>();
+  private readonly grants = new Map<string, StoredGrant>();
   private lastSweep: number;
 
   constructor(private readonly now: () => number = Date.now) {
@@ -23,41 +32,50 @@ export class MemoryLimitStore implements LimitStore {
 
   async consume(key: string, cost: number, limit: number, windowMs: number): Promise<WindowUsage> {
     const now = this.now();
-    const entry = this.live(key, now);
-    if (entry === undefined) {
-      if (cost > limit) return { allowed: false, used: 0, resetInMs: windowMs };
-      this.entries.set(key, { count: cost, value: '', expiresAt: now + windowMs });
-      return { allowed: true, used: cost, resetInMs: windowMs };
+    this.sweepIfDue(now);
+    const window = this.windows.get(key) ?? { costs: [], total: 0, windowMs };
+    trim(window, now - windowMs);
+    if (window.total + cost > limit) {
+      if (window.costs.length === 0) this.windows.delete(key);
+      return { allowed: false, used: window.total, retryInMs: retryInMs(window.costs, window.total, cost, limit, windowMs, now) };
     }
-    const resetInMs = entry.expiresAt - now;
-    if (entry.count + cost > limit) return { allowed: false, used: entry.count, resetInMs };
-    entry.count += cost;
-    return { allowed: true, used: entry.count, resetInMs };
+    window.costs.push({ at: now, cost });
+    window.total += cost;
+    this.windows.set(key, window);
+    return { allowed: true, used: window.total, retryInMs: 0 };
   }
 
   async putIfAbsent(key: string, value: string, ttlMs: number): Promise<Grant> {
     const now = this.now();
-    const entry = this.live(key, now);
-    if (entry !== undefined) return { value: entry.value, created: false, expiresInMs: entry.expiresAt - now };
-    this.entries.set(key, { count: 0, value, expiresAt: now + ttlMs });
+    this.sweepIfDue(now);
+    const live = this.grants.get(key);
+    if (live !== undefined && live.expiresAt > now) return { value: live.value, created: false, expiresInMs: live.expiresAt - now };
+    this.grants.set(key, { value, expiresAt: now + ttlMs });
     return { value, created: true, expiresInMs: ttlMs };
   }
 
-  private live(key: string, now: number): Entry | undefined {
-    if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
-    const entry = this.entries.get(key);
-    if (entry === undefined || entry.expiresAt > now) return entry;
-    this.entries.delete(key);
-    return undefined;
-  }
-
-  private sweep(now: number): void {
+  private sweepIfDue(now: number): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    for (const [key, window] of this.windows) {
+      trim(window, now - window.windowMs);
+      if (window.costs.length === 0) this.windows.delete(key);
+    }
+    for (const [key, grant] of this.grants) if (grant.expiresAt <= now) this.grants.delete(key);
   }
 
-  /** Entries held, expired ones included until swept (for tests of the memory bound). */
+  /** Windows and grants held, stale ones included until swept (for tests of the memory bound). */
   get size(): number {
-    return this.entries.size;
+    return this.windows.size + this.grants.size;
   }
+}
+
+/** Drops the costs counted at or before `cutoff`: they have left the window. */
+function trim(window: Window, cutoff: number): void {
+  let leaving = 0;
+  while (leaving < window.costs.length && window.costs[leaving].at <= cutoff) {
+    window.total -= window.costs[leaving].cost;
+    leaving += 1;
+  }
+  if (leaving > 0) window.costs.splice(0, leaving);
 }

@@ -20,32 +20,42 @@ for (const { name, store: make } of STORES) {
   describe(name, () => {
     const key = () => `k:${randomBytes(6).toString('hex')}`;
 
-    it('counts costs in a fixed window and refuses a cost that would pass the limit, without counting it', async () => {
+    it('counts costs in a rolling window and refuses a cost that would pass the limit, without counting it', async () => {
       const store = make();
       const k = key();
-      expect(await store.consume(k, 400, 600, 60_000)).toMatchObject({ allowed: true, used: 400 });
+      expect(await store.consume(k, 400, 600, 60_000)).toEqual({ allowed: true, used: 400, retryInMs: 0 });
       expect(await store.consume(k, 300, 600, 60_000)).toMatchObject({ allowed: false, used: 400 });
-      expect(await store.consume(k, 200, 600, 60_000)).toMatchObject({ allowed: true, used: 600 });
+      expect(await store.consume(k, 200, 600, 60_000)).toEqual({ allowed: true, used: 600, retryInMs: 0 });
       const refused = await store.consume(k, 1, 600, 60_000);
       expect(refused).toMatchObject({ allowed: false, used: 600 });
-      expect(refused.resetInMs).toBeGreaterThan(55_000);
-      expect(refused.resetInMs).toBeLessThanOrEqual(60_000);
+      // The oldest cost (400) leaving is what makes room: at most a minute after it was counted.
+      expect(refused.retryInMs).toBeGreaterThan(55_000);
+      expect(refused.retryInMs).toBeLessThanOrEqual(60_000);
     });
 
-    it('refuses a single cost larger than the whole limit, even in a fresh window', async () => {
+    it('refuses a single cost larger than the whole limit, even in an empty window', async () => {
       const store = make();
       const k = key();
-      expect(await store.consume(k, 1000, 600, 60_000)).toEqual({ allowed: false, used: 0, resetInMs: 60_000 });
+      expect(await store.consume(k, 1000, 600, 60_000)).toEqual({ allowed: false, used: 0, retryInMs: 60_000 });
       expect(await store.consume(k, 600, 600, 60_000)).toMatchObject({ allowed: true, used: 600 });
     });
 
-    it('starts again from zero when the window ends', async () => {
+    it('a cost leaves the window when it is windowMs old, each on its own: no boundary to burst across', async () => {
       const store = make();
       const k = key();
-      expect((await store.consume(k, 5, 5, 150)).allowed).toBe(true);
-      expect((await store.consume(k, 1, 5, 150)).allowed).toBe(false);
-      await sleep(200);
-      expect(await store.consume(k, 5, 5, 150)).toMatchObject({ allowed: true, used: 5 });
+      const WINDOW = 2_000;
+      expect((await store.consume(k, 2, 4, WINDOW)).allowed).toBe(true); // early, at t0
+      await sleep(1_000);
+      expect((await store.consume(k, 2, 4, WINDOW)).allowed).toBe(true); // late, at about t0 + 1 s
+      const full = await store.consume(k, 1, 4, WINDOW);
+      expect(full).toMatchObject({ allowed: false, used: 4 });
+      expect(full.retryInMs).toBeLessThanOrEqual(1_000); // until the early cost is 2 s old
+      await sleep(full.retryInMs + 100);
+      // The early cost has left, the late one has not: a fixed window opened at t0 would now allow 4 again.
+      expect(await store.consume(k, 2, 4, WINDOW)).toEqual({ allowed: true, used: 4, retryInMs: 0 });
+      const again = await store.consume(k, 1, 4, WINDOW);
+      expect(again).toMatchObject({ allowed: false, used: 4 });
+      expect(again.retryInMs).toBeGreaterThan(0);
     });
 
     it('keeps counters of different keys apart', async () => {
@@ -97,6 +107,37 @@ describe('RedisLimitStore specifics', () => {
     }
   });
 
+  it('keeps the log and its total under the key with a TTL of at most the window, each cost a unique member', async () => {
+    const store = new RedisLimitStore(redis);
+    await Promise.all([store.consume('limits:y:abc', 1, 5, 60_000), store.consume('limits:y:abc', 1, 5, 60_000)]);
+    expect(await redis.zcard('limits:y:abc')).toBe(2);
+    expect(await redis.get('limits:y:abc:total')).toBe('2');
+    for (const k of ['limits:y:abc', 'limits:y:abc:total']) {
+      const ttl = await redis.pttl(k);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+    }
+  });
+
+  it('recovers a lost total from the log, and ignores a total whose log is gone', async () => {
+    const store = new RedisLimitStore(redis);
+    await store.consume('limits:z:1', 3, 5, 60_000);
+    await redis.del('limits:z:1:total');
+    expect(await store.consume('limits:z:1', 3, 5, 60_000)).toMatchObject({ allowed: false, used: 3 });
+    await redis.set('limits:z:2:total', '5', 'PX', 60_000);
+    expect(await store.consume('limits:z:2', 5, 5, 60_000)).toEqual({ allowed: true, used: 5, retryInMs: 0 });
+  });
+
+  it("carries over an earlier version's fixed-window counter until its window would have ended", async () => {
+    await redis.set('limits:legacy', '5', 'PX', 30_000);
+    const store = new RedisLimitStore(redis);
+    const refused = await store.consume('limits:legacy', 1, 5, 60_000);
+    expect(refused).toMatchObject({ allowed: false, used: 5 });
+    expect(refused.retryInMs).toBeGreaterThan(25_000);
+    expect(refused.retryInMs).toBeLessThanOrEqual(30_000);
+    expect(await redis.type('limits:legacy')).toBe('zset');
+  });
+
   it('treats a counter left without a TTL as expired, so it can never block forever', async () => {
     await redis.set('limits:stuck', '999');
     const store = new RedisLimitStore(redis);
@@ -111,17 +152,5 @@ describe('RedisLimitStore specifics', () => {
     } finally {
       down.disconnect();
     }
-  });
-});
-
-describe('MemoryLimitStore memory bound', () => {
-  it('sweeps expired entries once a minute', async () => {
-    let now = 0;
-    const store = new MemoryLimitStore(() => now);
-    for (let i = 0; i < 100; i++) await store.consume(`k${i}`, 1, 5, 1_000);
-    expect(store.size).toBe(100);
-    now = 61_000;
-    await store.consume('fresh', 1, 5, 1_000);
-    expect(store.size).toBe(1);
   });
 });

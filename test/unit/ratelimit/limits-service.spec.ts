@@ -51,10 +51,10 @@ describe('LimitsService', () => {
   });
 
   it('turns a refused cost into whole seconds to wait, at least one, and counts it', async () => {
-    const refusing: LimitStore = { consume: async () => ({ allowed: false, used: 5, resetInMs: 1 }), putIfAbsent: unreachable.putIfAbsent };
+    const refusing: LimitStore = { consume: async () => ({ allowed: false, used: 5, retryInMs: 1 }), putIfAbsent: unreachable.putIfAbsent };
     const { service, counter } = setup(refusing);
     expect(await service.consume('detokenize_tokens', 'k', 1, 5, 60_000)).toEqual({ verdict: 'exceeded', retryAfterSeconds: 1 });
-    const later: LimitStore = { consume: async () => ({ allowed: false, used: 5, resetInMs: 59_001 }), putIfAbsent: unreachable.putIfAbsent };
+    const later: LimitStore = { consume: async () => ({ allowed: false, used: 5, retryInMs: 59_001 }), putIfAbsent: unreachable.putIfAbsent };
     expect(await setup(later).service.consume('detokenize_tokens', 'k', 1, 5, 60_000)).toEqual({ verdict: 'exceeded', retryAfterSeconds: 60 });
     expect(await counter('phi_vault_rate_limited_total', 'detokenize_tokens')).toBe(1);
   });
