@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { VaultError, type FieldError } from '../common/errors/vault-error.js';
 import { formatPath, toFieldErrors } from '../common/validation/zod-body.pipe.js';
 import { POLICY_NAME, POLICY_NAME_RULE, PolicyDocumentSchema, type PolicyDocument } from './policy-document.js';
+import { checkFhirElements } from './fhir-r4/element-paths.js';
 import { parseRulePath } from './rule-path.js';
 
 /**
@@ -16,6 +17,11 @@ export function validatePolicyDocument(input: unknown): PolicyDocument {
     const path = parseRulePath(rule.path);
     if ('invalid' in path) {
       errors.push({ path: `rules[${index}].path`, message: path.invalid });
+      return;
+    }
+    const unknownElement = path.dialect === 'fhir' ? checkFhirElements(path.resourceType, path.steps) : null;
+    if (unknownElement !== null) {
+      errors.push({ path: `rules[${index}].path`, message: unknownElement });
       return;
     }
     if (rule.action === 'dateShift' && rule.patientKey !== undefined) {
