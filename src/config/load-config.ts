@@ -54,6 +54,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     batchMax: integer(problems, 'AUDIT_BATCH_MAX', text('AUDIT_BATCH_MAX'), 256, 1, 10000),
   };
   const redisKeyPrefix = text('REDIS_KEY_PREFIX') ?? 'phi-vault:';
+  const tokenCacheTtlSeconds = integer(problems, 'VAULT_CACHE_TTL_SECONDS', text('VAULT_CACHE_TTL_SECONDS'), 300, 0, 86_400);
 
   const masterKey = parseMasterKey(problems, text('VAULT_MASTER_KEY') ?? (devMode ? readDevMasterKey(stateDir) : undefined), devMode);
   const masterKeyPrevious = parsePreviousMasterKey(problems, text('VAULT_MASTER_KEY_PREVIOUS'), masterKey);
@@ -78,6 +79,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     audit,
     redisUrl,
     redisKeyPrefix,
+    tokenCacheTtlSeconds,
     masterKey,
     masterKeyPrevious,
     tls,

@@ -20,6 +20,8 @@ export interface VaultConfig {
   /** null only in dev mode: an in-process cache. */
   readonly redisUrl: string | null;
   readonly redisKeyPrefix: string;
+  /** How long a token's encrypted record stays cached (Redis, or in-process without it); 0 turns the cache off. */
+  readonly tokenCacheTtlSeconds: number;
   /** The key-encryption key; wraps every data key. */
   readonly masterKey: Secret;
   /** During a master-key change only: the previous KEK; keys still wrapped under it are re-wrapped at start. */

@@ -179,6 +179,7 @@ function valueAad(header: Buffer, binding: ValueBinding): Buffer {
 
 const FINGERPRINT_PURPOSE = 'fingerprint/v1';
 const DATE_SHIFT_PURPOSE = 'date-shift/v1';
+const CACHE_ENTRY_PURPOSE = 'cache-entry/v1';
 const MAX_CACHED_NAMESPACES = 1024;
 const MAX_DATE_SHIFT_DAYS = 2 ** 31 - 1;
 
@@ -196,6 +197,7 @@ export class IndexKeys {
   readonly #root: Buffer;
   readonly #fingerprintKey: Buffer;
   readonly #dateShiftKey: Buffer;
+  readonly #cacheEntryKey: Buffer;
   readonly #namespaceKeys = new Map<string, Buffer>();
 
   constructor(indexRoot: Buffer) {
@@ -203,6 +205,15 @@ export class IndexKeys {
     this.#root = Buffer.from(indexRoot);
     this.#fingerprintKey = deriveKey(this.#root, FINGERPRINT_PURPOSE);
     this.#dateShiftKey = deriveKey(this.#root, DATE_SHIFT_PURPOSE);
+    this.#cacheEntryKey = deriveKey(this.#root, CACHE_ENTRY_PURPOSE);
+  }
+
+  /**
+   * Authenticates a cache entry: the MAC covers the entry's cache key and every stored field, so an entry
+   * written or edited by anyone without the index root (e.g. with access to Redis only) is rejected.
+   */
+  cacheEntryMac(cacheKey: string, payload: string): Buffer {
+    return hmacSha256(this.#cacheEntryKey, cacheKey, payload);
   }
 
   /** 32 bytes identifying a canonical value of a type, equal for equal inputs, useless without the root. */

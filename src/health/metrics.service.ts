@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics. Labels are routes, statuses and levels: never tokens, values or subjects. */
 @Injectable()
@@ -19,6 +19,33 @@ export class MetricsService {
     labelNames: ['route', 'method', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
+  });
+
+  /** `result`: hit, miss, rejected (failed authentication: forged or corrupt), bypassed (cache unreachable or being cleared). */
+  readonly tokenCacheLookups = new Counter({
+    name: 'phi_vault_token_cache_lookups_total',
+    help: 'Token cache lookups by entry kind (record, fingerprint) and result',
+    labelNames: ['entry', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenCacheErrors = new Counter({
+    name: 'phi_vault_token_cache_errors_total',
+    help: 'Token cache operations that failed (the request went on from PostgreSQL)',
+    registers: [this.registry],
+  });
+
+  readonly tokenCacheHitRatio = new Gauge({
+    name: 'phi_vault_token_cache_hit_ratio',
+    help: 'Share of token-record lookups since start answered from the cache (0 to 1)',
+    registers: [this.registry],
+    collect: async () => {
+      const { values } = await this.tokenCacheLookups.get();
+      const records = values.filter((sample) => sample.labels.entry === 'record');
+      const total = records.reduce((sum, sample) => sum + sample.value, 0);
+      const hits = records.filter((sample) => sample.labels.result === 'hit').reduce((sum, sample) => sum + sample.value, 0);
+      this.tokenCacheHitRatio.set(total === 0 ? 0 : hits / total);
+    },
   });
 
   constructor() {

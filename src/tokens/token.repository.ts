@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { TokenCache } from '../cache/token-cache.js';
 import type { TokenType } from '../formats/format.js';
 import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 
@@ -14,6 +15,8 @@ export interface TokenRecord {
   readonly createdAt: Date;
   readonly expiresAt: Date | null;
   readonly erasedAt: Date | null;
+  /** The deterministic-mode fingerprint (a keyed HMAC of the value); null for random-mode tokens and once erased. */
+  readonly fingerprint: Buffer | null;
 }
 
 export interface NewTokenRecord {
@@ -45,22 +48,66 @@ interface TokenRow {
 
 type Queryable = PrismaService | PrismaTransaction;
 
+/**
+ * The `tokens` table. Reads outside a transaction go through the token cache first (records are cached as
+ * stored: ciphertext, never plaintext); reads inside one (`db` given) always see the database, because a
+ * transaction deciding what to write must not act on a cached copy.
+ */
 @Injectable()
 export class TokenRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly cache: TokenCache,
+  ) {}
 
-  async findByKeys(tokenKeys: readonly string[], db: Queryable = this.prisma): Promise<TokenRecord[]> {
+  async findByKeys(tokenKeys: readonly string[], db?: PrismaTransaction): Promise<TokenRecord[]> {
+    if (tokenKeys.length === 0) return [];
+    if (db !== undefined) return this.selectByKeys(tokenKeys, db);
+    const cached = await this.cache.records(tokenKeys);
+    const missing = tokenKeys.filter((key) => !cached.has(key));
+    const loaded = await this.selectByKeys(missing, this.prisma);
+    await this.cache.remember(loaded);
+    return [...cached.values(), ...loaded];
+  }
+
+  /** Deterministic-mode lookups; the map is keyed by the fingerprint's hex. */
+  async findByFingerprints(fingerprints: readonly Buffer[], db?: PrismaTransaction): Promise<Map<string, TokenRecord>> {
+    if (fingerprints.length === 0) return new Map();
+    const hex = fingerprints.map((fingerprint) => fingerprint.toString('hex'));
+    if (db !== undefined) return this.selectByFingerprints(hex, db);
+    const found = await this.cachedByFingerprints(hex);
+    const loaded = await this.selectByFingerprints(
+      hex.filter((h) => !found.has(h)),
+      this.prisma,
+    );
+    await this.cache.remember([...loaded.values()]);
+    for (const [h, record] of loaded) found.set(h, record);
+    return found;
+  }
+
+  /** A cached pointer counts only if the cached record it names still carries that fingerprint. */
+  private async cachedByFingerprints(hex: readonly string[]): Promise<Map<string, TokenRecord>> {
+    const pointers = await this.cache.tokenKeysOf(hex);
+    if (pointers.size === 0) return new Map();
+    const records = await this.cache.records([...new Set(pointers.values())]);
+    const found = new Map<string, TokenRecord>();
+    for (const [h, tokenKey] of pointers) {
+      const record = records.get(tokenKey);
+      if (record?.fingerprint?.toString('hex') === h) found.set(h, record);
+    }
+    return found;
+  }
+
+  private async selectByKeys(tokenKeys: readonly string[], db: Queryable): Promise<TokenRecord[]> {
     if (tokenKeys.length === 0) return [];
     const rows = await db.$queryRaw<TokenRow[]>`SELECT * FROM tokens WHERE token_key = ANY(${[...tokenKeys]}::text[])`;
     return rows.map(toRecord);
   }
 
-  /** Deterministic-mode lookups; the map is keyed by the fingerprint's hex. */
-  async findByFingerprints(fingerprints: readonly Buffer[], db: Queryable = this.prisma): Promise<Map<string, TokenRecord>> {
-    if (fingerprints.length === 0) return new Map();
-    const hex = fingerprints.map((fingerprint) => fingerprint.toString('hex'));
+  private async selectByFingerprints(hex: readonly string[], db: Queryable): Promise<Map<string, TokenRecord>> {
+    if (hex.length === 0) return new Map();
     const rows = await db.$queryRaw<TokenRow[]>`
-      SELECT * FROM tokens WHERE fingerprint = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(${hex}::text[]) AS h))`;
+      SELECT * FROM tokens WHERE fingerprint = ANY(ARRAY(SELECT decode(h, 'hex') FROM unnest(${[...hex]}::text[]) AS h))`;
     return new Map(rows.map((row) => [Buffer.from(row.fingerprint as Uint8Array).toString('hex'), toRecord(row)]));
   }
 
@@ -102,6 +149,8 @@ export class TokenRepository {
    */
   async growMetadata(tx: PrismaTransaction, updates: readonly { tokenKey: string; patientRef: string | null; tags: readonly string[] }[]): Promise<void> {
     if (updates.length === 0) return;
+    // Before the change commits, so no instance can serve (or re-cache) the record without its new tags.
+    await this.cache.forget(updates.map((update) => update.tokenKey));
     const rows = updates.map((u) => ({ token_key: u.tokenKey, patient_ref: u.patientRef, tags: u.tags }));
     await tx.$executeRaw`
       UPDATE tokens AS t
@@ -124,5 +173,6 @@ function toRecord(row: TokenRow): TokenRecord {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     erasedAt: row.erased_at,
+    fingerprint: row.fingerprint === null ? null : Buffer.from(row.fingerprint),
   };
 }
