@@ -1,6 +1,7 @@
 import { isTokenType, TOKEN_TYPES, type TokenType } from '../formats/format.js';
 import { TAG } from '../tokens/dto/tokenize.dto.js';
 import { isRevealLevel, type RevealLevel } from './reveal-level.js';
+import { memberPath } from './policy-path.js';
 import type { RevealPolicy, RolePolicy } from './reveal-policy.js';
 
 /**
@@ -37,7 +38,7 @@ export function parseRevealPolicy(document: unknown): PolicyParseResult {
     problems.push('roles: must be an object mapping role names to their rules');
   } else {
     for (const [name, rules] of Object.entries(document.roles)) {
-      const path = `roles${member(name)}`;
+      const path = memberPath('roles', name);
       if (!ROLE_NAME.test(name)) problems.push(`${path}: a role name must be 1 to 256 visible ASCII characters`);
       const role = parseRole(problems, rules, path);
       if (role !== undefined) roles.set(name, role);
@@ -62,7 +63,7 @@ function parseRole(problems: string[], rules: unknown, path: string): RolePolicy
     if (!isPlainObject(rules.types)) problems.push(`${path}.types: must be an object mapping token types to levels`);
     else {
       for (const [type, level] of Object.entries(rules.types)) {
-        if (!isTokenType(type)) problems.push(`${path}.types${member(type)}: unknown token type (known: ${TOKEN_TYPES.join(', ')})`);
+        if (!isTokenType(type)) problems.push(`${memberPath(`${path}.types`, type)}: unknown token type (known: ${TOKEN_TYPES.join(', ')})`);
         else if (!isRevealLevel(level)) problems.push(`${path}.types.${type}: ${LEVEL_MESSAGE}`);
         else types.set(type, level);
       }
@@ -79,8 +80,8 @@ function parseTagCaps(problems: string[], caps: unknown, path: string): Map<stri
     return parsed;
   }
   for (const [tag, level] of Object.entries(caps)) {
-    if (!TAG.test(tag)) problems.push(`${path}${member(tag)}: a tag must be 1 to 64 characters of letters, digits and _.:-`);
-    else if (level !== 'masked' && level !== 'denied') problems.push(`${path}${member(tag)}: ${CAP_MESSAGE}`);
+    if (!TAG.test(tag)) problems.push(`${memberPath(path, tag)}: a tag must be 1 to 64 characters of letters, digits and _.:-`);
+    else if (level !== 'masked' && level !== 'denied') problems.push(`${memberPath(path, tag)}: ${CAP_MESSAGE}`);
     else parsed.set(tag, level);
   }
   return parsed;
@@ -88,13 +89,8 @@ function parseTagCaps(problems: string[], caps: unknown, path: string): Map<stri
 
 function unknownFields(problems: string[], object: Record<string, unknown>, known: readonly string[], path: string): void {
   for (const key of Object.keys(object)) {
-    if (!known.includes(key)) problems.push(`${path === '' ? member(key).replace(/^\./, '') : `${path}${member(key)}`}: is not a known field (expected ${known.join(', ')})`);
+    if (!known.includes(key)) problems.push(`${memberPath(path, key)}: is not a known field (expected ${known.join(', ')})`);
   }
-}
-
-/** `.clinician` for simple names, `["a b"]` otherwise, so a path always reads back unambiguously. */
-function member(name: string): string {
-  return /^[A-Za-z0-9_:-]+$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

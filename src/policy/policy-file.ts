@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { duplicateKeyPaths } from './json-duplicate-keys.js';
 import { jsonSyntaxErrorOffset } from './json-syntax-error.js';
 import { parseRevealPolicy, type PolicyParseResult } from './parse-policy.js';
 
@@ -6,7 +7,8 @@ const MAX_POLICY_BYTES = 1024 * 1024;
 
 /**
  * Reads and validates a reveal policy file (VAULT_POLICY_FILE). Problems name the JSON path of the bad
- * entry, or the line and column of a syntax error; they never quote the file.
+ * entry, or the line and column of a syntax error; they never quote the file. A member given twice in one
+ * object (two "support" roles, two "ssn" rules) is an error: JSON.parse would silently keep the last.
  */
 export function readRevealPolicyFile(file: string): PolicyParseResult {
   let text: string;
@@ -23,7 +25,10 @@ export function readRevealPolicyFile(file: string): PolicyParseResult {
   } catch {
     return { problems: [`not valid JSON${syntaxErrorPlace(text)}`] };
   }
-  return parseRevealPolicy(document);
+  const duplicates = duplicateKeyPaths(text).map((path) => `${path}: is given more than once (only one entry per name; merge the duplicates)`);
+  const parsed = parseRevealPolicy(document);
+  if (duplicates.length === 0) return parsed;
+  return { problems: [...duplicates, ...('problems' in parsed ? parsed.problems : [])] };
 }
 
 /** " (line L, column C)" of the first syntax error; V8's own message may quote the text, so it is not used. */

@@ -126,6 +126,28 @@ describe('reveal policy files', () => {
     expect(problems).toEqual([expect.stringMatching(/^VAULT_POLICY_FILE: not valid JSON \(line 3, column \d+\)$/)]);
   });
 
+  it('rejects a name given twice anywhere (JSON would keep only the last), naming each entry', () => {
+    const file = writePolicy(
+      'duplicates.json',
+      `{ "version": 1,
+         "tags": { "restricted": "denied", "restricted": "masked" },
+         "roles": {
+           "support": { "default": "masked" },
+           "clinician": { "default": "plain", "types": { "ssn": "masked", "ssn": "plain" } },
+           "support": { "default": "plain" } } }`,
+    );
+    expect(configProblems({ ...baseEnv(), VAULT_POLICY_FILE: file })).toEqual([
+      'VAULT_POLICY_FILE: tags.restricted: is given more than once (only one entry per name; merge the duplicates)',
+      'VAULT_POLICY_FILE: roles.clinician.types.ssn: is given more than once (only one entry per name; merge the duplicates)',
+      'VAULT_POLICY_FILE: roles.support: is given more than once (only one entry per name; merge the duplicates)',
+    ]);
+    // Reported together with the other problems of the file.
+    const both = writePolicy('duplicates-and-more.json', '{"version": 2, "roles": {"a": {}, "a": {"default": "all"}}}');
+    expect(readRevealPolicyFile(both)).toEqual({
+      problems: ['roles.a: is given more than once (only one entry per name; merge the duplicates)', 'version: must be 1', 'roles.a.default: must be plain, masked or denied'],
+    });
+  });
+
   it('reports a missing file and an empty file', () => {
     expect(configProblems({ ...baseEnv(), VAULT_POLICY_FILE: join(dir, 'nope.json') })).toEqual(['VAULT_POLICY_FILE: no such file']);
     expect(readRevealPolicyFile(writePolicy('empty.json', ''))).toEqual({ problems: [expect.stringMatching(/^not valid JSON/)] });
