@@ -1,6 +1,12 @@
 import type { AuditOutcome, ReviewStatus, StoredAuditEvent } from './audit-event.js';
 
-/** An event as the compliance API shows it (CONTRACT section 6). Built from stored rows; never hashed. */
+/**
+ * An event as the compliance API shows it (CONTRACT section 6), plus `details` (an extension): what a
+ * reviewer needs to judge the event, e.g. for a detokenize the reveal counts, the patientRefs touched, the
+ * break-glass episodes, the reason a call was refused, the limits that failed open. Built from stored rows;
+ * never hashed. Details hold what every writer of an event promises (AuditEventDraft): counts, levels,
+ * references, names and codes, never a value; they are shown as recorded, as the export shows them.
+ */
 export interface AuditEventView {
   readonly id: string;
   readonly seq: number;
@@ -13,6 +19,7 @@ export interface AuditEventView {
   readonly tokens: readonly string[];
   readonly outcome: AuditOutcome;
   readonly review: ReviewView | null;
+  readonly details: Readonly<Record<string, unknown>>;
 }
 
 export interface ReviewView {
@@ -42,5 +49,6 @@ export function toEventView(event: StoredAuditEvent): AuditEventView {
     tokens: event.tokens,
     outcome: event.outcome,
     review,
+    details: event.details,
   };
 }

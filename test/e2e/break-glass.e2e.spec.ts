@@ -117,6 +117,30 @@ describe('break-glass', () => {
     expect(await auditRowsOf(vault.database.url, 'dr-cuddy')).toHaveLength(2);
   });
 
+  it('reviewers see the episodes in the audit API (GET /v1/audit/events and /events/{id}), never a value', async () => {
+    const response = await breakGlass('dr-park', [tokens.ssnP1, tokens.zipNoPatient]);
+    expect(response.status).toBe(200);
+    const reviewer = await vault.bearer('compliance-bg', ['compliance'], ['audit:read']);
+    const one = await vault.http().get(`/v1/audit/events/${response.body.auditId}`).set('Authorization', reviewer);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ breakGlass: true, review: { status: 'pending' } });
+    expect(one.body.details).toMatchObject({
+      reveals: { plain: 2, masked: 0, denied: 0, not_found: 0 },
+      patientRefs: ['P-1'],
+      episodes: [
+        { patientRef: 'P-1', grant: 'opened', episodeId: expect.stringMatching(/^[0-9a-f-]{36}$/), expiresAt: expect.any(String) },
+        { patientRef: null, grant: 'single_call', expiresAt: null },
+      ],
+    });
+    const listed = await vault.http().get('/v1/audit/events').query({ actor: 'dr-park', breakGlass: 'true' }).set('Authorization', reviewer);
+    expect(listed.body.items.map((item: { details: unknown }) => item.details)).toEqual([one.body.details]);
+    // A refusal shows its reason.
+    await breakGlass('dr-park-unscoped', [tokens.ssnP1], {}, ['vault:detokenize']);
+    const refused = await vault.http().get('/v1/audit/events').query({ actor: 'dr-park-unscoped' }).set('Authorization', reviewer);
+    expect(refused.body.items[0]).toMatchObject({ outcome: 'denied', breakGlass: true, details: { refused: 'missing_break_glass_scope', tokenCount: 1 } });
+    for (const text of [one.text, listed.text, refused.text]) for (const value of Object.values(VALUES)) expect(text).not.toContain(value);
+  });
+
   it('keeps the episode in Redis under a hashed key with a 60-minute expiry; once it expires a new one opens', async () => {
     await breakGlass('dr-foreman', [tokens.mrnP2]);
     const [[opened]] = await episodesOf('dr-foreman');
