@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, readMigrations } from '../../src/prisma/migrator.js';
 import { connectPg, ensureDatabase, quoteIdentifier } from '../../src/prisma/postgres-target.js';
@@ -21,6 +23,21 @@ afterAll(async () => {
   await admin.end();
 });
 
+const MIGRATE_CLI = fileURLToPath(new URL('../../dist/cli/db-migrate.js', import.meta.url));
+
+/** `npm run db:migrate` without npm: the built CLI, as the Docker image's CMD runs it. */
+function runMigrateCli(databaseUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MIGRATE_CLI], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 async function tablesOf(url: string): Promise<string[]> {
   const connection = await connectPg(url);
   const rows = await connection.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1");
@@ -33,6 +50,27 @@ describe('db:migrate (the project\'s migration runner)', () => {
     const url = databaseUrlFor(freshName());
     expect(await ensureDatabase(url)).toBe(true);
     expect(await ensureDatabase(url)).toBe(false);
+  });
+
+  it('creates a missing database exactly once when 6 callers race for it, and every caller succeeds', async () => {
+    const url = databaseUrlFor(freshName());
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => ensureDatabase(url)));
+    expect(results.map((result) => result.status)).toEqual(Array(6).fill('fulfilled'));
+    const created = results.map((result) => (result as PromiseFulfilledResult<boolean>).value);
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(await tablesOf(url)).toEqual([]); // it exists and is reachable
+  });
+
+  it('two `db:migrate` processes started together on a missing database both succeed', async () => {
+    const url = databaseUrlFor(freshName());
+    const runs = await Promise.all([runMigrateCli(url), runMigrateCli(url)]);
+    for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(runs.filter((run) => run.stdout.includes('created database'))).toHaveLength(1);
+    expect(runs.map((run) => run.stdout).join('')).toContain(`(${readMigrations().length} migrations)`);
+    const check = await connectPg(url);
+    const [{ n }] = await check.query<{ n: string }>('SELECT count(*) AS n FROM "_prisma_migrations"');
+    await check.end();
+    expect(Number(n)).toBe(readMigrations().length);
   });
 
   it('applies every migration once, recording each exactly as prisma migrate deploy does', async () => {
