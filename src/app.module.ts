@@ -9,6 +9,7 @@ import { APP_LOGGER, type AppLogger } from './common/logging/logger.js';
 import { VAULT_CONFIG, type VaultConfig } from './config/vault-config.js';
 import { CryptoModule } from './crypto/crypto.module.js';
 import { DeidModule } from './deid/deid.module.js';
+import { ErasureModule } from './erasure/erasure.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PoliciesModule } from './policies/policies.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
@@ -21,7 +22,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PrismaModule, CacheModule, CryptoModule, AuditModule, AuthModule, HealthModule, TokensModule, AdminModule, PoliciesModule, DeidModule],
+      imports: [PrismaModule, CacheModule, CryptoModule, AuditModule, AuthModule, HealthModule, TokensModule, AdminModule, PoliciesModule, DeidModule, ErasureModule],
       providers: [
         { provide: VAULT_CONFIG, useValue: config },
         { provide: APP_LOGGER, useValue: logger },

@@ -69,6 +69,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     else problems.push(...parsed.problems.map((problem) => `VAULT_POLICY_FILE: ${problem}`));
   }
   const limits = parseLimitsConfig(problems, text);
+  // The purge of expired tokens (docs/erasure.md): seconds between passes on each instance; 0 turns it off.
+  const purge = { intervalSeconds: integer(problems, 'VAULT_PURGE_INTERVAL_SECONDS', text('VAULT_PURGE_INTERVAL_SECONDS'), 60, 0, 86_400) };
 
   if (problems.length > 0 || masterKey === undefined || auth === undefined) throw new ConfigError(problems);
   return {
@@ -87,6 +89,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     policyFile: policyFile === undefined ? null : resolve(cwd, policyFile),
     revealPolicy,
     limits,
+    purge,
     stateDir,
   };
 }

@@ -34,6 +34,8 @@ export interface VaultConfig {
   readonly revealPolicy: RevealPolicy;
   /** Detokenize rate limits and break-glass bounds. */
   readonly limits: LimitsConfig;
+  /** Seconds between passes of the expired-token purge on each instance; 0: this instance never purges. */
+  readonly purge: { readonly intervalSeconds: number };
   /** Where dev mode keeps its generated keys and embedded database. */
   readonly stateDir: string;
 }
