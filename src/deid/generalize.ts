@@ -1,4 +1,4 @@
-import { parseDate } from './value-shapes.js';
+import { formatDate, parseDate } from './date-shapes.js';
 
 /**
  * The generalizing actions as pure functions. Each answers the new value, or why the value does not fit
@@ -30,11 +30,11 @@ export function toYear(value: unknown, capAge: boolean, processingYear: number):
   let year: number | null = null;
   if (typeof value === 'string') {
     if (YEAR_ONLY.test(value)) year = Number(value);
-    else year = parseDate(value)?.year ?? null;
+    else year = parseDate(value, processingYear)?.year ?? null;
   } else if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 9999) {
     year = value;
   }
-  if (year === null || year < 1) return { invalid: 'is not a date (YYYY-MM-DD, MM/DD/YYYY, an ISO date-time or a year)' };
+  if (year === null || year < 1) return { invalid: 'is not a date (YYYY-MM-DD, MM/DD/YYYY, YYYYMMDD, Oct 6, 2014, an ISO date-time or a year)' };
   if (capAge && processingYear - year >= AGE_TOP_CODE) year = processingYear - AGE_TOP_CODE;
   return { value: typeof value === 'number' ? year : String(year).padStart(4, '0') };
 }
@@ -71,15 +71,12 @@ const MS_PER_DAY = 86_400_000;
 /** The date moved by `days`, written as it came (layout and time of day kept). Needs a full date. */
 export function shiftDate(value: unknown, days: number): Generalized {
   const parts = typeof value === 'string' ? parseDate(value) : null;
-  if (parts === null || parts.month === null || parts.day === null) return { invalid: 'is not a full date (YYYY-MM-DD, MM/DD/YYYY or an ISO date-time)' };
+  if (parts === null || parts.month === null || parts.day === null) return { invalid: 'is not a full date (YYYY-MM-DD, MM/DD/YYYY, YYYYMMDD, Oct 6, 2014 or an ISO date-time)' };
   // setUTCFullYear, unlike Date.UTC, does not read years 0-99 as 1900-1999.
   const start = new Date(0);
   start.setUTCFullYear(parts.year, parts.month - 1, parts.day);
   const shifted = new Date(start.getTime() + days * MS_PER_DAY);
   const year = shifted.getUTCFullYear();
   if (year < 1 || year > 9999) return { invalid: 'would leave the calendar when shifted' };
-  const yyyy = String(year).padStart(4, '0');
-  const mm = String(shifted.getUTCMonth() + 1).padStart(2, '0');
-  const dd = String(shifted.getUTCDate()).padStart(2, '0');
-  return { value: parts.layout === 'us' ? `${mm}/${dd}/${yyyy}` : `${yyyy}-${mm}-${dd}${parts.suffix}` };
+  return { value: formatDate(year, shifted.getUTCMonth() + 1, shifted.getUTCDate(), parts.layout) };
 }

@@ -12,8 +12,11 @@ import { TOKEN_TYPES } from '../formats/format.js';
 export const ACTIONS = ['tokenize', 'mask', 'redact', 'generalize', 'dateShift', 'hash', 'keep'] as const;
 export type Action = (typeof ACTIONS)[number];
 
-/** Value shapes a rule may be narrowed to with `when` (it then only governs string values of that shape). */
-export const VALUE_KINDS = ['date', 'ssn', 'phone', 'email', 'url', 'ip', 'zip'] as const;
+/**
+ * Value shapes a rule may be narrowed to with `when` (it then only governs string values of that shape).
+ * `embedded`: a longer string with one of the identifier shapes (or a full date) inside it.
+ */
+export const VALUE_KINDS = ['date', 'ssn', 'phone', 'email', 'url', 'ip', 'zip', 'embedded'] as const;
 export type ValueKind = (typeof VALUE_KINDS)[number];
 
 export const GENERALIZE_TARGETS = ['year', 'zip3', 'ageband'] as const;
