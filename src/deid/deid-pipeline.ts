@@ -3,7 +3,7 @@ import { VaultError } from '../common/errors/vault-error.js';
 import type { TokenizeItem, TokenizeMode } from '../tokens/dto/tokenize.dto.js';
 import { errorLine, LineError, type LineErrorCode } from './line-error.js';
 import { ndjsonLines, type RawLine } from './ndjson-lines.js';
-import type { TokenSlot } from './rule-actions.js';
+import { placeToken, type TokenSlot } from './rule-actions.js';
 import type { RecordWalker, WalkedRecord } from './record-walker.js';
 
 /**
@@ -208,12 +208,6 @@ async function fillSlots(lines: readonly LineWork[], fetchTokens: FetchTokens, c
       }
     }
   }
-}
-
-function placeToken(slot: TokenSlot, token: string): void {
-  if (Array.isArray(slot.holder)) slot.holder[slot.key as number] = token;
-  else if (slot.key === '__proto__') Object.defineProperty(slot.holder, slot.key, { value: token, writable: true, enumerable: true, configurable: true });
-  else slot.holder[slot.key as string] = token;
 }
 
 function failureOf(error: unknown): { code: LineErrorCode; detail: string } {

@@ -1,7 +1,7 @@
 import { FHIR_R4_RESOURCE_TYPES } from '../policies/fhir-resource-types.js';
 import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
 import { LineError } from './line-error.js';
-import { referencedId } from './pseudonyms.js';
+import { referencedId } from './fhir-references.js';
 import { REMOVE, RuleActions, type RecordScope, type TokenSlot } from './rule-actions.js';
 import { NO_RULE, normalizeName, type MatchNode, type RuleMatcher } from './rule-matcher.js';
 

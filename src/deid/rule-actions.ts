@@ -4,6 +4,7 @@ import { formatOf } from '../formats/registry.js';
 import type { TokenizeMode } from '../tokens/dto/tokenize.dto.js';
 import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
 import { shiftDate, toAgeBand, toYear, toZip3, type Generalized } from './generalize.js';
+import { splitFhirReference } from './fhir-references.js';
 import { LineError } from './line-error.js';
 import { pseudonym, pseudonymizeFhirReference, type Digest } from './pseudonyms.js';
 
@@ -18,6 +19,17 @@ export interface TokenSlot {
   readonly type: TokenType;
   readonly parsed: Parsed;
   readonly mode: TokenizeMode;
+  /** Written around the token: a FHIR reference keeps its `Patient/` or `urn:uuid:` (fhir-references.ts). */
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+/** Puts a slot's token in place (also under a key named `__proto__`, which JSON.parse makes an own property). */
+export function placeToken(slot: TokenSlot, token: string): void {
+  const value = slot.prefix === '' && slot.suffix === '' ? token : `${slot.prefix}${token}${slot.suffix}`;
+  if (Array.isArray(slot.holder)) slot.holder[slot.key as number] = value;
+  else if (slot.key === '__proto__') Object.defineProperty(slot.holder, slot.key, { value, writable: true, enumerable: true, configurable: true });
+  else slot.holder[slot.key as string] = value;
 }
 
 /** The keyed operations de-identification needs; the keys themselves stay with whoever implements this. */
@@ -96,14 +108,30 @@ export class RuleActions {
     return result;
   }
 
+  /**
+   * In FHIR resources a reference-shaped value is tokenized by its id part (fhir-references.ts), so with
+   * mode deterministic `Patient/123`, `urn:uuid:123` and the Patient's own id `123` get one token.
+   */
   private tokenize(compiled: CompiledRule, value: string | number, holder: TokenSlot['holder'], key: string | number, scope: RecordScope): unknown {
     const rule = compiled.rule as Extract<CompiledRule['rule'], { action: 'tokenize' }>;
     const mode: TokenizeMode = rule.mode ?? 'random';
+    let text = String(value);
+    let prefix = '';
+    let suffix = '';
+    if (scope.fhir && typeof value === 'string') {
+      const reference = splitFhirReference(value);
+      if (reference.kind === 'keep') return value;
+      if (reference.kind === 'conditional') {
+        scope.changed.push(compiled.index);
+        return REMOVE;
+      }
+      ({ prefix, id: text, suffix } = reference);
+    }
     let type: TokenType = rule.type;
-    let parsed = formatOf(type).parseValue(String(value));
+    let parsed = formatOf(type).parseValue(text);
     if (isInvalid(parsed) && rule.onInvalid === 'text') {
       type = 'text';
-      parsed = formatOf(type).parseValue(String(value));
+      parsed = formatOf(type).parseValue(text);
     }
     if (isInvalid(parsed)) {
       if (rule.onInvalid === 'redact' || rule.onInvalid === 'text') {
@@ -112,7 +140,7 @@ export class RuleActions {
       }
       throw new LineError('value_rejected', `${label(compiled)}: ${parsed.invalid}.`);
     }
-    scope.slots.push({ holder, key, type, parsed, mode });
+    scope.slots.push({ holder, key, type, parsed, mode, prefix, suffix });
     scope.changed.push(compiled.index);
     return value;
   }

@@ -10,8 +10,18 @@ const FHIR_EXT = 'http://hl7.org/fhir/StructureDefinition';
 
 const redact = (...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'redact' }));
 const keep = (...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'keep' }));
-const pseudonym = (...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'hash', key: 'request' }));
-const token = (type: 'mrn', ...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'tokenize', type, mode: 'random', onInvalid: 'text' }));
+/**
+ * Deterministic vault tokens: a uniform random draw the vault maps to the value (never derived from it), the
+ * same for every occurrence of one value, so ids, references and identifiers link across resources and calls.
+ * References are tokenized by their id part (src/deid/fhir-references.ts), so `Patient/123` stays
+ * `Patient/<token of 123>` and still resolves. Values that are not MRN-shaped (ids under 4 characters,
+ * names) get text tokens.
+ */
+const token = (type: 'mrn' | 'text', ...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'tokenize', type, mode: 'deterministic', onInvalid: 'text' }));
+/** Ages: 90 and over become 90 (one category); lower ages stay. */
+const ageCap = (...paths: string[]): Rule[] => paths.map((path) => ({ path, action: 'generalize', to: 'ageband', width: 1, onInvalid: 'redact' }));
+/** UCUM and common spellings of "years" on an Observation's Quantity. */
+const YEAR_UNITS = ["code='a'", "unit='a'", "unit='yr'", "unit='years'", "unit='year'", "unit='y'"];
 const identifierOfType = (code: string) => `*..identifier.where(type.coding.code='${code}').value`;
 
 /** v2-0203 identifier types that are medical record, health plan or account numbers. */
@@ -20,11 +30,11 @@ const LINKABLE_IDENTIFIER_TYPES = ['MR', 'MRT', 'PI', 'PT', 'MB', 'MA', 'MC', 'S
 export const SAFE_HARBOR_FHIR_RULES: readonly Rule[] = [
   // Narrative (generated XHTML quotes names and dates).
   ...redact('*.text'),
-  // Resource ids and references: per-request pseudonyms, so the resources of a call still point at each other.
-  ...pseudonym('*.id', '*..reference', 'Bundle.entry.fullUrl', 'Bundle.entry.request.url', 'Bundle.entry.response.location'),
+  // Resource ids and references: deterministic tokens, so resources still point at each other, in and across calls.
+  ...token('mrn', '*.id', '*..reference', 'Bundle.entry.fullUrl', 'Bundle.entry.request.url', 'Bundle.entry.response.location'),
   ...redact('Bundle.entry.request.ifNoneExist', 'Bundle.entry.request.ifNoneMatch', 'Bundle.link', '*.meta.source'),
-  // Facility names often carry their town ("SWEDISH ISSAQUAH"): pseudonyms too, which still group by facility.
-  ...pseudonym('Organization.name', 'Location.name'),
+  // Facility names often carry their town ("SWEDISH ISSAQUAH"): text tokens, which still group by facility.
+  ...token('text', 'Organization.name', 'Location.name'),
   ...redact('Organization.alias', 'Location.alias'),
   // Identifiers: medical record, health plan and account numbers become re-identification codes; every other
   // identifier value (SSNs, licences, passports, device and record ids, NPIs) is removed; system and type stay.
@@ -51,6 +61,7 @@ export const SAFE_HARBOR_FHIR_RULES: readonly Rule[] = [
   // Attachments (photos, scanned and base64 notes) and free text.
   ...redact('*..attachment', '*..presentedForm', '*..photo', '*..contentAttachment', '*..valueAttachment', '*..data', '*..div'),
   ...redact('*..note', '*..comment', '*..patientInstruction', '*..description', '*..dosageInstruction.text', '*..dosage.text'),
+  ...redact('*..summary', '*..conclusion', '*..contentString', '*..valueMarkdown'),
   // Displays: coded displays stay; reference displays (they quote patient and practitioner names) go.
   ...keep('*..coding.display', '*..valueCoding.display', '*..class.display'),
   ...redact('*..display'),
@@ -58,12 +69,16 @@ export const SAFE_HARBOR_FHIR_RULES: readonly Rule[] = [
   ...redact('Device.udiCarrier', 'Device.serialNumber', 'Device.lotNumber', 'Device.distinctIdentifier', 'Device.url', 'Endpoint.address', 'AuditEvent.agent.network'),
   // Dates: the year stays; a birth year revealing an age of 90 or more becomes the sentinel year.
   { path: '*.birthDate', action: 'generalize', to: 'year', capAge: true, onInvalid: 'redact' },
-  { path: '*..onsetAge.value', action: 'generalize', to: 'ageband', width: 1, onInvalid: 'redact' },
-  { path: '*..abatementAge.value', action: 'generalize', to: 'ageband', width: 1, onInvalid: 'redact' },
+  ...ageCap(...['onsetAge', 'abatementAge', 'ageAge', 'deceasedAge', 'performedAge', 'timingAge', 'valueAge'].map((element) => `*..${element}.value`)),
+  ...ageCap(...YEAR_UNITS.map((unit) => `*..valueQuantity.where(${unit}).value`)),
+  // Codes are never dates, even when eight digits read like one (a SNOMED code is not 20010101).
+  ...keep('*..coding.code'),
   { path: '*..*', when: 'date', action: 'generalize', to: 'year', onInvalid: 'redact' },
   // Whatever else looks like an identifier by its shape.
   { path: '*..*', when: 'ssn', action: 'redact' },
   { path: '*..*', when: 'phone', action: 'redact' },
   { path: '*..*', when: 'email', action: 'redact' },
   { path: '*..*', when: 'ip', action: 'redact' },
+  // Strings with an identifier or a full date inside other text (a URL as a whole is structural in FHIR).
+  { path: '*..*', when: 'embedded', action: 'redact' },
 ];

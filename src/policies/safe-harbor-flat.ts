@@ -13,7 +13,7 @@ const byName = (names: readonly string[], body: RuleBody): Rule[] => names.map((
 
 /** Social Security numbers: removed (see the policy description, item G, for why they are not tokens). */
 export const SSN_FIELDS = ['ssn', 'socialsecuritynumber', 'socialsecurity', 'socialsecurityno', 'ssnumber'];
-/** The covered entity's own record numbers: random-mode vault tokens, its re-identification codes. */
+/** The covered entity's own record numbers: deterministic vault tokens, its re-identification codes. */
 export const MRN_FIELDS = ['mrn', 'medicalrecordnumber', 'medicalrecordno', 'medicalrecord', 'chartnumber'];
 export const HEALTH_PLAN_FIELDS = [
   'healthplan', 'healthplanid', 'healthplannumber', 'healthplanbeneficiarynumber', 'memberid', 'membernumber', 'subscriberid',
@@ -22,8 +22,10 @@ export const HEALTH_PLAN_FIELDS = [
 ];
 export const ACCOUNT_FIELDS = ['account', 'accountid', 'accountnumber', 'accountno', 'acct', 'acctnumber', 'billingaccount'];
 
-/** Record keys that join records of one patient: a per-request pseudonym (consistent within one call only). */
-export const RECORD_KEY_FIELDS = ['id', 'patient', 'patientid', 'patientref', 'personid', 'subjectid', 'encounter', 'encounterid', 'visitid', 'claim', 'claimid', 'claimnumber'];
+/** Record keys that join records of one patient: deterministic vault tokens, so joins hold across records and calls. */
+export const RECORD_KEY_FIELDS = [
+  'id', 'patient', 'patientid', 'patientref', 'personid', 'subjectid', 'encounter', 'encounterid', 'visitid', 'claim', 'claimid', 'claimnumber',
+];
 
 export const NAME_FIELDS = [
   'first', 'firstname', 'given', 'givenname', 'middle', 'middlename', 'middleinitial', 'last', 'lastname', 'family',
@@ -48,12 +50,25 @@ export const GEOGRAPHY_FIELDS = [
 ];
 export const BIRTH_DATE_FIELDS = ['birthdate', 'dob', 'dateofbirth', 'birthday', 'birthdt'];
 export const DEATH_DATE_FIELDS = ['deathdate', 'dod', 'dateofdeath', 'deceaseddate'];
-export const AGE_FIELDS = ['age', 'ageyears', 'patientage'];
-export const FREE_TEXT_FIELDS = ['note', 'notes', 'comment', 'comments', 'narrative', 'freetext', 'remarks', 'clinicalnote', 'clinicalnotes', 'progressnote'];
+export const AGE_FIELDS = ['age', 'ageyears', 'patientage', 'ageatvisit', 'ageatencounter', 'ageatdiagnosis', 'ageatonset', 'ageatdeath', 'ageatadmission'];
+/** Fields that hold free text (names, places and dates in prose no shape test can find): removed whole. */
+export const FREE_TEXT_FIELDS = [
+  'text', 'freetext', 'note', 'notes', 'comment', 'comments', 'remark', 'remarks', 'narrative', 'description', 'desc',
+  'reason', 'reasondescription', 'reasonforvisit', 'message', 'msg', 'summary', 'dischargesummary', 'history', 'medicalhistory',
+  'socialhistory', 'familyhistory', 'hpi', 'historyofpresentillness', 'chiefcomplaint', 'complaint', 'assessment', 'impression',
+  'findings', 'instructions', 'memo', 'details', 'subjective', 'transcript', 'clinicalnote', 'clinicalnotes', 'progressnote',
+  'progressnotes',
+];
+
+/**
+ * Linkable identifiers become deterministic vault tokens: the token is a uniform random draw that the vault
+ * maps to the value (not derived from it: the re-identification code of 164.514(c)), and one value always
+ * gets the same token, so a patient's records still join. A value that is not MRN-shaped gets a text token.
+ */
+const LINKABLE = { action: 'tokenize', type: 'mrn', mode: 'deterministic', onInvalid: 'text' } as const;
 
 export const SAFE_HARBOR_FLAT_RULES: readonly Rule[] = [
-  ...byName([...MRN_FIELDS, ...HEALTH_PLAN_FIELDS, ...ACCOUNT_FIELDS], { action: 'tokenize', type: 'mrn', mode: 'random', onInvalid: 'text' }),
-  ...byName(RECORD_KEY_FIELDS, { action: 'hash', key: 'request' }),
+  ...byName([...MRN_FIELDS, ...HEALTH_PLAN_FIELDS, ...ACCOUNT_FIELDS, ...RECORD_KEY_FIELDS], LINKABLE),
   ...byName([...SSN_FIELDS, ...NAME_FIELDS, ...LICENCE_VEHICLE_DEVICE_FIELDS, ...CONTACT_FIELDS], { action: 'redact' }),
   ...byName(ZIP_FIELDS, { action: 'generalize', to: 'zip3', onInvalid: 'redact' }),
   ...byName(GEOGRAPHY_FIELDS, { action: 'redact' }),
@@ -68,4 +83,6 @@ export const SAFE_HARBOR_FLAT_RULES: readonly Rule[] = [
   { path: '$..*', when: 'email', action: 'redact' },
   { path: '$..*', when: 'url', action: 'redact' },
   { path: '$..*', when: 'ip', action: 'redact' },
+  // Any other string with one of those shapes inside it ("call 617-555-0100", "seen on Oct 6, 2014").
+  { path: '$..*', when: 'embedded', action: 'redact' },
 ];

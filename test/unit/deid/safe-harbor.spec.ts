@@ -7,7 +7,7 @@ import { PROCESSING_YEAR, walkerFor } from './fixtures/walker.js';
 describe('safe-harbor on the shared test data', () => {
   const { run } = walkerFor(SAFE_HARBOR);
 
-  it.each(SYNTHEA_FILES)('Synthea %s: no name, SSN, street, city, full date or ZIP5 survives', (file) => {
+  it.each(SYNTHEA_FILES)('Synthea %s: no name (in any form), SSN, licence, passport, street, city, coordinate, record key, full date or ZIP5 survives', (file) => {
     const records = syntheaRecords(file);
     const phi = syntheaPhi(records);
     expect(phi.length).toBeGreaterThan(0);
@@ -42,28 +42,45 @@ describe('safe-harbor on the shared test data', () => {
       GENDER: original.GENDER,
       HEALTHCARE_EXPENSES: original.HEALTHCARE_EXPENSES,
     });
-    expect(record.Id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // The record key is an mrn token in the key's layout (8-4-4-4-12, lower case), drawn at random.
+    expect(record.Id).toMatch(/^[0-9a-z]{8}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{12}$/);
     expect(record.Id).not.toBe(original.Id);
   });
 
-  it('record keys stay joinable within one call: a patient and their encounters share one pseudonym', () => {
+  it('record keys are deterministic vault tokens: a patient and their encounters and conditions share one token', () => {
+    const { run: walk } = walkerFor(SAFE_HARBOR);
     const patient = syntheaRecords('patients')[0];
     const encounters = syntheaRecords('encounters').filter((encounter) => encounter.PATIENT === patient.Id);
+    const conditions = syntheaRecords('conditions').filter((condition) => condition.PATIENT === patient.Id);
     expect(encounters.length).toBeGreaterThan(0);
-    run(patient);
-    for (const encounter of encounters) run(encounter);
-    expect(new Set(encounters.map((encounter) => encounter.PATIENT))).toEqual(new Set([patient.Id]));
+    const patientWalk = walk(patient);
+    expect(patientWalk.slots.map((slot) => [slot.type, slot.mode])).toEqual([['mrn', 'deterministic']]);
+    for (const record of [...encounters, ...conditions]) walk(record);
+    expect(new Set([...encounters, ...conditions].map((record) => record.PATIENT))).toEqual(new Set([patient.Id]));
+    // An encounter's own Id and a condition's ENCOUNTER are one token as well.
+    const encounterIds = new Set(encounters.map((encounter) => encounter.Id));
+    for (const condition of conditions) expect(encounterIds.has(condition.ENCOUNTER)).toBe(true);
   });
 
   it.each(FHIR_BUNDLES)('FHIR bundle %s: no name, SSN, street, city, full date, phone, e-mail or ZIP5 survives; MRNs become tokens', (name) => {
     const bundle = JSON.parse(fhirBundleText(name));
     const phi = fhirPhi(bundle);
     expect(phi.filter((item) => item.kind === 'date').length).toBeGreaterThan(20);
-    const walked = run(bundle);
+    const original = JSON.parse(fhirBundleText(name));
+    const { run: walk } = walkerFor(SAFE_HARBOR);
+    const walked = walk(bundle);
     const output = JSON.stringify(bundle);
     expect(leaks(output, [...phi, ...phoneDigits(phi)])).toEqual([]);
-    expect(walked.slots.map((slot) => slot.type)).toEqual(['mrn']);
+    // Ids, references and MRNs: deterministic mrn tokens; Organization and Location names: text tokens. No hashes.
+    expect(walked.slots.every((slot) => slot.mode === 'deterministic')).toBe(true);
+    expect(new Set(walked.slots.map((slot) => slot.type))).toEqual(new Set(['mrn', 'text']));
     const patient = bundle.entry[0].resource;
+    const mrn = patient.identifier.find((identifier: { type?: { coding: { code: string }[] } }) => identifier.type?.coding[0].code === 'MR');
+    expect(mrn.value).toMatch(/^[0-9a-z-]{36}$/);
+    expect(mrn.value).not.toBe(original.entry[0].resource.identifier[1].value);
+    // The MRN was the patient's id: one value, one token.
+    expect(mrn.value).toBe(patient.id);
+    expect(bundle.entry[0].fullUrl).toBe(`urn:uuid:${patient.id}`);
     expect(patient.resourceType).toBe('Patient');
     expect(patient.name).toBeUndefined();
     expect(patient.telecom).toBeUndefined();
