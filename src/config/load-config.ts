@@ -52,6 +52,11 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
   const audit = {
     batchWindowMs: integer(problems, 'AUDIT_BATCH_WINDOW_MS', text('AUDIT_BATCH_WINDOW_MS'), 2, 0, 1000),
     batchMax: integer(problems, 'AUDIT_BATCH_MAX', text('AUDIT_BATCH_MAX'), 256, 1, 10000),
+    appendTimeoutMs: integer(problems, 'AUDIT_APPEND_TIMEOUT_MS', text('AUDIT_APPEND_TIMEOUT_MS'), 5000, 100, 60_000),
+  };
+  const databaseTimeouts = {
+    connectMs: integer(problems, 'DATABASE_CONNECT_TIMEOUT_MS', text('DATABASE_CONNECT_TIMEOUT_MS'), 5000, 100, 60_000),
+    idleInTransactionMs: integer(problems, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', text('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'), 30_000, 0, 3_600_000),
   };
   const redisKeyPrefix = text('REDIS_KEY_PREFIX') ?? 'phi-vault:';
   const tokenCacheTtlSeconds = integer(problems, 'VAULT_CACHE_TTL_SECONDS', text('VAULT_CACHE_TTL_SECONDS'), 300, 0, 86_400);
@@ -78,6 +83,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     http: { port, host, bodyLimitBytes: ONE_MIB },
     databaseUrl,
     databasePoolSize,
+    databaseTimeouts,
     audit,
     redisUrl,
     redisKeyPrefix,

@@ -15,8 +15,17 @@ export interface VaultConfig {
   /** null only in dev mode: the embedded PostgreSQL under `.vault/pgdata`. */
   readonly databaseUrl: string | null;
   readonly databasePoolSize: number;
-  /** Group commit of audit appends: a batch closes after `batchWindowMs` or at `batchMax` requests, whichever first. */
-  readonly audit: { readonly batchWindowMs: number; readonly batchMax: number };
+  /**
+   * Bounds on waiting for PostgreSQL, so a hung database fails requests instead of holding them: `connectMs` to
+   * get a pool connection; `idleInTransactionMs` (0: off) before the server ends a vault session idle inside a
+   * transaction, releasing its locks (the audit chain lock among them) should that process freeze.
+   */
+  readonly databaseTimeouts: { readonly connectMs: number; readonly idleInTransactionMs: number };
+  /**
+   * Group commit of audit appends: a batch closes after `batchWindowMs` or at `batchMax` requests, whichever first.
+   * `appendTimeoutMs`: the longest a caller waits for its event to commit (and a batch for the chain lock) before 503.
+   */
+  readonly audit: { readonly batchWindowMs: number; readonly batchMax: number; readonly appendTimeoutMs: number };
   /** null only in dev mode: an in-process cache. */
   readonly redisUrl: string | null;
   readonly redisKeyPrefix: string;

@@ -18,8 +18,9 @@ export interface ErasedBatch {
 /**
  * The one way rows are erased. In a single transaction: lock the rows, turn them into tombstones, append the
  * `delete` event. So an erasure never commits without its record, and when the record cannot be written the
- * erasure rolls back and the caller gets 503 `audit_unavailable`. Only after the commit are the rows
- * forgotten by the token cache, so no instance serves an erased record from it afterwards.
+ * erasure rolls back and the caller gets 503 `audit_unavailable`. The token cache forgets the rows before the
+ * commit (so no reader can re-cache them, see CacheStore) and again after it, so no instance serves an erased
+ * record from the cache afterwards.
  */
 @Injectable()
 export class TokenEraser {
@@ -44,6 +45,7 @@ export class TokenEraser {
           const rows = await lock(tx);
           const erasedCount = await this.repository.erase(tx, rows.map((row) => row.tokenKey));
           if (erasedCount !== rows.length) throw new Error(`erased ${erasedCount} of ${rows.length} locked rows`);
+          await this.forget(rows);
           const event = draft(rows);
           if (event === null) {
             if (rows.length > 0) throw new Error('an erasure must be recorded');
@@ -59,12 +61,15 @@ export class TokenEraser {
         { timeout: 30_000 },
       ),
     );
-    if (batch.erased.length > 0) {
-      await this.cache.forget(
-        batch.erased.map((row) => row.tokenKey),
-        batch.erased.flatMap((row) => (row.fingerprint === null ? [] : [row.fingerprint])),
-      );
-    }
+    await this.forget(batch.erased);
     return batch;
+  }
+
+  private async forget(rows: readonly ErasableToken[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.cache.forget(
+      rows.map((row) => row.tokenKey),
+      rows.flatMap((row) => (row.fingerprint === null ? [] : [row.fingerprint])),
+    );
   }
 }

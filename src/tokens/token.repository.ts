@@ -157,7 +157,7 @@ export class TokenRepository {
       SET tags = ARRAY(SELECT DISTINCT unnest(t.tags || r.tags) ORDER BY 1),
           patient_ref = COALESCE(t.patient_ref, r.patient_ref)
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(token_key text, patient_ref text, tags text[])
-      WHERE t.token_key = r.token_key`;
+      WHERE t.token_key = r.token_key AND t.erased_at IS NULL`;
   }
 }
 
