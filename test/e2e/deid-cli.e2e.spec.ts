@@ -66,7 +66,7 @@ describe('npm run deid (CLI against a running vault)', () => {
     const output = join(dir, 'patients.deid.ndjson');
     writeFileSync(input, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const run = await runCli(['--policy', 'safe-harbor', '--in', input, '--out', output, '--url', vault.url, '--token', token]);
-    expect(run.stderr).toContain(`${records.length} record(s) de-identified with safe-harbor v1, 0 error line(s)`);
+    expect(run.stderr).toContain(`${records.length} record(s) de-identified with safe-harbor v2, 0 error line(s)`);
     expect(run.stderr).toMatch(/rules\[\d+\] redact \$\.\.first: 27/);
     expect(run.code).toBe(0);
     const text = readFileSync(output, 'utf8');

@@ -42,18 +42,18 @@ describe('POST /v1/deidentify', () => {
     vault.http().post('/v1/detokenize').set('Authorization', service).send({ tokens, purpose: 'operations', justification: 'Re-identifying a de-identified extract for the covered entity' });
   const ndjson = (values: unknown[]) => `${values.map((value) => JSON.stringify(value)).join('\n')}\n`;
 
-  it.each(SYNTHEA_FILES)('Synthea %s as flat records: no name, SSN, street, city, full date or ZIP5 of the input anywhere in the output', async (file) => {
+  it.each(SYNTHEA_FILES)('Synthea %s as flat records: no name (in any form), SSN, licence, passport, street, city, coordinate, record key, full date or ZIP5 of the input anywhere in the output', async (file) => {
     const records = syntheaRecords(file);
     const { response, lines, summary } = await deidentify(ndjson(records));
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toMatch(/^application\/x-ndjson/);
     expect(lines).toHaveLength(records.length);
     expect(leaks(response.text, syntheaPhi(records))).toEqual([]);
-    expect(summary).toMatchObject({ policy: 'safe-harbor', version: 1, lines: records.length, records: records.length, errors: 0 });
+    expect(summary).toMatchObject({ policy: 'safe-harbor', version: 2, lines: records.length, records: records.length, errors: 0 });
     lines.forEach((line, index) => expect(Object.keys(JSON.parse(line))).toEqual(Object.keys(records[index])));
   });
 
-  it.each(FHIR_BUNDLES)('FHIR bundle %s: nothing identifying survives, and the MRN token detokenizes back', async (name) => {
+  it.each(FHIR_BUNDLES)('FHIR bundle %s: nothing identifying survives; the MRN and the resource ids are vault tokens that detokenize back', async (name) => {
     const text = fhirBundleText(name);
     const input = JSON.parse(text);
     const phi = fhirPhi(input);
@@ -66,10 +66,59 @@ describe('POST /v1/deidentify', () => {
     const bundle = JSON.parse(lines[0]);
     expect(bundle.entry).toHaveLength(input.entry.length);
     const token = bundle.entry[0].resource.identifier.find((identifier: { type?: { coding: { code: string }[] } }) => identifier.type?.coding[0].code === 'MR').value;
-    expect(summary?.tokens).toBe(1);
-    const revealed = await detokenize([token]);
+    expect(summary?.tokens).toBeGreaterThan(1000);
+    const patient = bundle.entry[0].resource;
+    const observation = bundle.entry.find((entry: { resource: { resourceType: string } }) => entry.resource.resourceType === 'Observation').resource;
+    const originalObservation = input.entry.find((entry: { resource: { resourceType: string } }) => entry.resource.resourceType === 'Observation').resource;
+    expect(observation.subject.reference).toBe(`urn:uuid:${patient.id}`);
+    const revealed = await detokenize([token, patient.id, observation.id]);
     expect(revealed.status).toBe(200);
-    expect(revealed.body.items[0]).toMatchObject({ reveal: 'plain', value: mrn, type: 'mrn' });
+    expect(revealed.body.items).toEqual([
+      expect.objectContaining({ reveal: 'plain', value: mrn, type: 'mrn' }),
+      expect.objectContaining({ reveal: 'plain', value: input.entry[0].resource.id, type: 'mrn' }),
+      expect.objectContaining({ reveal: 'plain', value: originalObservation.id, type: 'mrn' }),
+    ]);
+  });
+
+  it('record keys link across records and across calls, and detokenize back (deterministic vault tokens, not hashes)', async () => {
+    const patients = syntheaRecords('patients');
+    const encounters = syntheaRecords('encounters');
+    const first = await deidentify(ndjson(patients));
+    const second = await deidentify(ndjson(encounters));
+    const patientTokens = first.lines.map((line) => JSON.parse(line).Id as string);
+    const encounterPatients = second.lines.map((line) => JSON.parse(line).PATIENT as string);
+    // Every encounter's PATIENT is the token its patient got in the other call.
+    encounters.forEach((encounter, index) => expect(encounterPatients[index]).toBe(patientTokens[patients.findIndex((patient) => patient.Id === encounter.PATIENT)]));
+    const revealed = await detokenize(patientTokens.slice(0, 5));
+    expect(revealed.body.items.map((item: { value: string }) => item.value)).toEqual(patients.slice(0, 5).map((patient) => patient.Id));
+    const again = await deidentify(ndjson(patients.slice(0, 2)));
+    expect(again.lines.map((line) => JSON.parse(line).Id)).toEqual(patientTokens.slice(0, 2));
+  });
+
+  it('free text and identifiers inside text in fields of any name are removed; dates in any layout keep their year', async () => {
+    const { lines } = await deidentify(
+      ndjson([
+        { text: 'Patient John Smith seen', visitNote: 'call 617-555-0100', code: 'E11.9' },
+        { when: 'Oct 6, 2014', other: '10/6/14', compact: '20141006', mixed: 'seen on 6 October 2014' },
+      ]),
+    );
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { text: null, visitNote: null, code: 'E11.9' },
+      { when: '2014', other: '2014', compact: '2014', mixed: null },
+    ]);
+  });
+
+  it('a Bundle with a resource that cannot be de-identified is one error line: never a partly de-identified Bundle', async () => {
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'collection',
+      entry: [{ resource: { resourceType: 'Patient', id: 'pat-0001', name: [{ family: 'Qwertzuiop' }] } }, { resource: { resourceType: 'Starship', id: 'ncc-1701' } }],
+    };
+    const { lines, summary } = await deidentify(ndjson([{ n: 1 }, bundle, { n: 3 }]));
+    expect(lines).toHaveLength(3);
+    expect(JSON.parse(lines[1])).toEqual({ error: { line: 2, code: 'unknown_resource_type', detail: expect.any(String) } });
+    expect(lines.join('\n')).not.toContain('Qwertzuiop');
+    expect(summary).toMatchObject({ lines: 3, records: 2, errors: 1 });
   });
 
   it('tokenized fields detokenize back: a policy tokenizing the Synthea SSNs', async () => {
@@ -133,7 +182,7 @@ describe('POST /v1/deidentify', () => {
     );
     const [deid, tokenize] = events;
     expect(deid).toMatchObject({ action: 'deidentify', outcome: 'partial', actor_sub: 'etl-job', tokens: [] });
-    expect(deid.details).toMatchObject({ policy: 'safe-harbor', policyVersion: 1, lines: 2, records: 1, errors: 1, tokens: 1, aborted: false });
+    expect(deid.details).toMatchObject({ policy: 'safe-harbor', policyVersion: 2, lines: 2, records: 1, errors: 1, tokens: 1, aborted: false });
     expect(summary?.auditId).toBeDefined();
     expect(tokenize).toMatchObject({ action: 'tokenize', actor_sub: 'etl-job' });
     expect(tokenize.tokens).toHaveLength(1);

@@ -43,7 +43,7 @@ describe('masking policies API', () => {
     expect(names).toEqual([...names].sort());
     expect(response.body.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ name: 'safe-harbor', version: 1, builtIn: true, updatedAt: expect.any(String), rules: expect.any(Number) }),
+        expect.objectContaining({ name: 'safe-harbor', version: 2, builtIn: true, updatedAt: expect.any(String), rules: expect.any(Number) }),
         expect.objectContaining({ name: 'listed', version: 1, builtIn: false }),
       ]),
     );
@@ -52,7 +52,7 @@ describe('masking policies API', () => {
   it('the built-in safe-harbor documents itself and is read-only (409)', async () => {
     const builtIn = await get('/safe-harbor');
     expect(builtIn.status).toBe(200);
-    expect(builtIn.body).toMatchObject({ name: 'safe-harbor', version: 1, builtIn: true, fieldNames: 'normalized' });
+    expect(builtIn.body).toMatchObject({ name: 'safe-harbor', version: 2, builtIn: true, fieldNames: 'normalized' });
     expect(builtIn.body.description).toContain('164.514');
     expect(builtIn.body.rules.length).toBeGreaterThan(100);
     const overwrite = await put('safe-harbor', v2);
@@ -72,6 +72,13 @@ describe('masking policies API', () => {
     const pathError = await put('broken', { rules: [{ path: 'Patient.nme!', action: 'redact' }] });
     expect(pathError.body.errors).toEqual([{ path: 'rules[0].path', message: expect.any(String) }]);
     expect((await put('Bad Name', v2)).status).toBe(422);
+    // Element names are checked against FHIR R4.
+    const unknownElement = await put('broken', { rules: [{ path: 'Patient.name', action: 'redact' }, { path: 'Patient.nmae', action: 'redact' }, { path: 'Observation.foo.bar', action: 'keep' }] });
+    expect(unknownElement.status).toBe(422);
+    expect(unknownElement.body.errors).toEqual([
+      { path: 'rules[1].path', message: expect.stringContaining('no element of Patient') },
+      { path: 'rules[2].path', message: expect.stringContaining('no element of Observation') },
+    ]);
     expect((await get('/broken')).status).toBe(404);
   });
 
