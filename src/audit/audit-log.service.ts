@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { GroupCommit } from '../common/batching/group-commit.js';
+import { GroupCommit, type BatchBudget } from '../common/batching/group-commit.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
@@ -19,6 +19,12 @@ type AppendRequest = readonly AuditEventDraft[];
  *
  * Concurrent `append` calls are group-committed: one statement (one chain lock, one insert: audit_append) carries
  * every request of a batch, and each caller learns the fate of that transaction, which is its own event's.
+ *
+ * Fail closed with a deadline: a caller whose event is not committed within AUDIT_APPEND_TIMEOUT_MS gets
+ * AuditUnavailable (503), whatever the database is doing, and a batch waits for the chain lock no longer than its
+ * oldest caller still waits. Only a statement that got the lock in time but whose commit outlasted the deadline
+ * (a database stalling mid-commit) can leave an event for a call that answered 503 and revealed nothing; a
+ * reveal without its committed event can never happen.
  */
 @Injectable()
 export class AuditLog implements OnModuleDestroy {
@@ -29,9 +35,10 @@ export class AuditLog implements OnModuleDestroy {
     private readonly repository: AuditRepository,
     @Inject(VAULT_CONFIG) config: VaultConfig,
   ) {
-    this.batches = new GroupCommit((requests) => this.commitBatch(requests), {
+    this.batches = new GroupCommit((requests, budget) => this.commitBatch(requests, budget), {
       windowMs: config.audit.batchWindowMs,
       maxBatch: config.audit.batchMax,
+      deadlineMs: config.audit.appendTimeoutMs,
     });
   }
 
@@ -62,9 +69,13 @@ export class AuditLog implements OnModuleDestroy {
     await this.batches.close();
   }
 
-  /** One statement, hence one transaction, for the whole batch: all of its events commit, or none does. */
-  private async commitBatch(requests: readonly AppendRequest[]): Promise<AuditEvent[][]> {
-    const events = await this.link(this.prisma, requests.flat());
+  /**
+   * One statement, hence one transaction, for the whole batch: all of its events commit, or none does. It waits
+   * for the chain lock only as long as its oldest caller still waits for it, so a batch whose callers were
+   * answered 503 does not commit their events later.
+   */
+  private async commitBatch(requests: readonly AppendRequest[], budget: BatchBudget): Promise<AuditEvent[][]> {
+    const events = await this.link(this.prisma, requests.flat(), budget.remainingMs ?? undefined);
     let offset = 0;
     return requests.map((drafts) => {
       const own = events.slice(offset, offset + drafts.length);
@@ -74,12 +85,13 @@ export class AuditLog implements OnModuleDestroy {
   }
 
   /** Chains the drafts in order: ids and time here, seqs and hashes in the database under the chain lock. */
-  private async link(db: PrismaService | PrismaTransaction, drafts: readonly AuditEventDraft[]): Promise<ChainedAuditEvent[]> {
+  private async link(db: PrismaService | PrismaTransaction, drafts: readonly AuditEventDraft[], lockWaitMs?: number): Promise<ChainedAuditEvent[]> {
     const at = new Date();
     const events = drafts.map((draft) => ({ ...draft, id: randomUUID(), at }));
     const links = await this.repository.append(
       db,
       events.map((event) => ({ event, canonical: canonicalAroundSeq(event) })),
+      lockWaitMs,
     );
     return events.map((event, index) => ({ ...event, ...links[index] }));
   }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import type { PrismaService, PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent } from './audit-event.js';
 
@@ -23,14 +24,22 @@ interface LinkRow {
 
 @Injectable()
 export class AuditRepository {
+  /** By default, the longest a statement waits for the chain lock before it fails (and its callers answer 503). */
+  private readonly lockWaitMs: number;
+
+  constructor(@Inject(VAULT_CONFIG) config: VaultConfig) {
+    this.lockWaitMs = config.audit.appendTimeoutMs;
+  }
+
   /**
    * Extends the chain with the events, in order, in one statement: the SQL function audit_append (migration
    * 20261123200000) takes the chain lock (pg_advisory_xact_lock(0x7068692d61756469), "phi-audi", shared by
-   * every vault process), reads the head, assigns seqs and hashes, inserts. Given a transaction, the lock is
-   * held until the caller commits, so its own writes and the events stand or fall together; given the
-   * client, the statement is a transaction of its own. Answers the links in event order.
+   * every vault process), reads the head, assigns seqs and hashes, inserts. Its two-argument form (migration
+   * 20261201100000) waits at most `lockWaitMs` for the lock, then fails with 55P03 having written nothing.
+   * Given a transaction, the lock is held until the caller commits, so its own writes and the events stand or
+   * fall together; given the client, the statement is a transaction of its own. Answers the links in event order.
    */
-  async append(db: PrismaService | PrismaTransaction, events: readonly UnchainedEvent[]): Promise<ChainLink[]> {
+  async append(db: PrismaService | PrismaTransaction, events: readonly UnchainedEvent[], lockWaitMs = this.lockWaitMs): Promise<ChainLink[]> {
     if (events.length === 0) return [];
     const batch = events.map(({ event, canonical }, index) => ({
       n: index + 1,
@@ -50,7 +59,7 @@ export class AuditRepository {
       canonical_before_seq: canonical[0],
       canonical_after_seq: canonical[1],
     }));
-    const rows = await db.$queryRaw<LinkRow[]>`SELECT seq, prev_hash, hash FROM audit_append(${JSON.stringify(batch)}::jsonb)`;
+    const rows = await db.$queryRaw<LinkRow[]>`SELECT seq, prev_hash, hash FROM audit_append(${JSON.stringify(batch)}::jsonb, ${Math.max(1, Math.ceil(lockWaitMs))}::integer)`;
     if (rows.length !== events.length) throw new Error(`audit_append linked ${rows.length} of ${events.length} events`);
     // The seqs are consecutive in event order (head + n); sorting restores that order whatever order RETURNING used.
     return rows

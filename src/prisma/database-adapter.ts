@@ -12,12 +12,26 @@ export interface VaultDatabase {
   close(): Promise<void>;
 }
 
-/** The one place that chooses between a PostgreSQL server and the embedded PGlite. */
+/**
+ * The one place that chooses between a PostgreSQL server and the embedded PGlite.
+ *
+ * Nothing waits for PostgreSQL without bound (fail closed, not hang): getting a pool connection, or opening one,
+ * fails after `databaseTimeouts.connectMs`; and the server ends a vault session left idle inside a transaction
+ * for `idleInTransactionMs`, which rolls it back and releases its locks, so a frozen or cut-off vault process
+ * can never hold the audit chain lock (or a row lock) for good. Each statement's own lock waits are bounded
+ * where they happen (audit_append, the re-encryption job's final lock).
+ */
 export async function openVaultDatabase(config: VaultConfig, logger: AppLogger): Promise<VaultDatabase> {
   if (config.databaseUrl !== null) {
+    const { connectMs, idleInTransactionMs } = config.databaseTimeouts;
     return {
       kind: 'postgresql',
-      adapter: new PrismaPg({ connectionString: config.databaseUrl, max: config.databasePoolSize }),
+      adapter: new PrismaPg({
+        connectionString: config.databaseUrl,
+        max: config.databasePoolSize,
+        connectionTimeoutMillis: connectMs,
+        ...(idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
+      }),
       close: async () => undefined,
     };
   }

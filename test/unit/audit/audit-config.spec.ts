@@ -18,13 +18,25 @@ const env = (overrides: Record<string, string> = {}) => ({
   ...overrides,
 });
 
-describe('audit group-commit configuration', () => {
-  it('defaults to a 2 ms window and batches of up to 256 requests', () => {
-    expect(loadConfig(env(), dir).audit).toEqual({ batchWindowMs: 2, batchMax: 256 });
+describe('audit group-commit and database deadline configuration', () => {
+  it('defaults to a 2 ms window, batches of up to 256 requests and a 5 s append deadline', () => {
+    expect(loadConfig(env(), dir).audit).toEqual({ batchWindowMs: 2, batchMax: 256, appendTimeoutMs: 5000 });
   });
 
-  it('reads AUDIT_BATCH_WINDOW_MS and AUDIT_BATCH_MAX', () => {
-    expect(loadConfig(env({ AUDIT_BATCH_WINDOW_MS: '0', AUDIT_BATCH_MAX: '1' }), dir).audit).toEqual({ batchWindowMs: 0, batchMax: 1 });
+  it('reads AUDIT_BATCH_WINDOW_MS, AUDIT_BATCH_MAX and AUDIT_APPEND_TIMEOUT_MS', () => {
+    expect(loadConfig(env({ AUDIT_BATCH_WINDOW_MS: '0', AUDIT_BATCH_MAX: '1', AUDIT_APPEND_TIMEOUT_MS: '250' }), dir).audit).toEqual({
+      batchWindowMs: 0,
+      batchMax: 1,
+      appendTimeoutMs: 250,
+    });
+  });
+
+  it('bounds database waits by default: 5 s to get a connection, 30 s idle inside a transaction', () => {
+    expect(loadConfig(env(), dir).databaseTimeouts).toEqual({ connectMs: 5000, idleInTransactionMs: 30_000 });
+    expect(loadConfig(env({ DATABASE_CONNECT_TIMEOUT_MS: '100', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }), dir).databaseTimeouts).toEqual({
+      connectMs: 100,
+      idleInTransactionMs: 0,
+    });
   });
 
   it.each([
@@ -33,6 +45,11 @@ describe('audit group-commit configuration', () => {
     ['AUDIT_BATCH_WINDOW_MS', '2.5'],
     ['AUDIT_BATCH_MAX', '0'],
     ['AUDIT_BATCH_MAX', 'many'],
+    ['AUDIT_APPEND_TIMEOUT_MS', '0'],
+    ['AUDIT_APPEND_TIMEOUT_MS', '99'],
+    ['AUDIT_APPEND_TIMEOUT_MS', '60001'],
+    ['DATABASE_CONNECT_TIMEOUT_MS', '5s'],
+    ['DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', '-1'],
   ])('refuses %s=%s with one line naming it', (name, value) => {
     try {
       loadConfig(env({ [name]: value }), dir);
