@@ -2,19 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { Transform, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { StreamProgress } from './progress.js';
 
-const USAGE = `usage: npm run deid -- --policy safe-harbor [--in records.ndjson] [--out deidentified.ndjson]
-                      [--url http://127.0.0.1:8080] [--token JWT] [--quiet]
+const USAGE = `usage: npm run -s deid -- --policy safe-harbor [--in records.ndjson] [--out deidentified.ndjson]
+                         [--url http://127.0.0.1:8080] [--token JWT] [--quiet]
   Streams NDJSON (one JSON record or FHIR resource per line) through POST /v1/deidentify.
-  Without --in/--out it reads stdin and writes stdout. The bearer token comes from --token or VAULT_TOKEN
+  Without --in/--out it reads stdin and writes stdout: keep npm's -s (--silent), or npm writes its
+  "> phi-vault@... deid" banner into the output. The bearer token comes from --token or VAULT_TOKEN
   (scope vault:tokenize); in dev mode (VAULT_DEV_MODE=true) one is minted with npm run token's key.
   Exit status: 0 all lines de-identified, 3 some lines became error lines, 1 the call failed.`;
-
-const PROGRESS_INTERVAL_MS = 100;
 
 interface Summary {
   readonly policy: string;
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
 
   const input: Readable = values.in === undefined ? process.stdin : createReadStream(values.in);
   const totalBytes = values.in === undefined ? null : statSync(values.in).size;
-  const progress = new Progress(totalBytes, !values.quiet && process.stderr.isTTY === true);
+  const progress = new StreamProgress(process.stderr, totalBytes, !values.quiet && process.stderr.isTTY === true);
   const request = (endpoint.protocol === 'https:' ? https : http).request(endpoint, {
     method: 'POST',
     // No keep-alive pool: the one connection closes with the response and the process can end by itself.
@@ -117,49 +117,6 @@ function describe(summary: Summary): string {
   for (const rule of summary.rules) lines.push(`    rules[${rule.rule}] ${rule.action} ${rule.path}: ${rule.changed}`);
   if (summary.auditId !== null) lines.push(`  audit event ${summary.auditId}`);
   return `${lines.join('\n')}\n`;
-}
-
-/** A progress line on stderr (terminals only): bytes sent against the file's size, records back, rate. */
-class Progress {
-  private sent = 0;
-  private received = 0;
-  private lastDraw = 0;
-  private readonly started = Date.now();
-
-  constructor(
-    private readonly totalBytes: number | null,
-    private readonly enabled: boolean,
-  ) {}
-
-  counting(direction: 'sent' | 'received'): Transform {
-    return new Transform({
-      transform: (chunk: Buffer, _encoding, done) => {
-        if (direction === 'sent') this.sent += chunk.length;
-        else for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) this.received += 1;
-        this.draw(false);
-        done(null, chunk);
-      },
-    });
-  }
-
-  finish(): void {
-    this.draw(true);
-    if (this.enabled) process.stderr.write('\n');
-  }
-
-  private draw(force: boolean): void {
-    const now = Date.now();
-    if (!this.enabled || (!force && now - this.lastDraw < PROGRESS_INTERVAL_MS)) return;
-    this.lastDraw = now;
-    const rate = Math.round(this.received / Math.max((now - this.started) / 1000, 0.001));
-    let bar = '';
-    if (this.totalBytes !== null && this.totalBytes > 0) {
-      const fraction = Math.min(this.sent / this.totalBytes, 1);
-      const filled = Math.round(fraction * 30);
-      bar = `[${'#'.repeat(filled)}${'.'.repeat(30 - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}% `;
-    }
-    process.stderr.write(`\r${bar}${this.received.toLocaleString('en-US')} lines back, ${rate.toLocaleString('en-US')}/s `);
-  }
 }
 
 main().then(

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,9 @@ import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.j
 import { leaks, syntheaPhi, syntheaRecords } from '../unit/deid/fixtures/real-data.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/deid.js', import.meta.url));
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
+/** util-linux `script` runs a command on a pseudo-terminal: the one way to see what a terminal user sees. */
+const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
 interface CliRun {
   readonly code: number | null;
@@ -21,8 +24,12 @@ interface CliRun {
 
 /** Runs `node dist/cli/deid.js` (what `npm run deid` runs after building). */
 function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
+  return run(process.execPath, [CLI, ...args], options);
+}
+
+function run(command: string, args: string[], options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -80,6 +87,44 @@ describe('npm run deid (CLI against a running vault)', () => {
     expect(run.code).toBe(3);
     expect(run.stdout.split('\n')).toEqual(['{"FIRST":null,"ZIP":"000"}', '{"error":{"line":2,"code":"malformed_json","detail":"The line is not valid JSON."}}', '{"n":3}', '']);
     expect(run.stderr).toContain('1 error line(s)');
+  });
+
+  it('npm run -s deid: stdout is the NDJSON alone, one line per record', async () => {
+    const records = syntheaRecords('patients').slice(0, 5);
+    const input = `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
+    const npm = await run('npm', ['run', '-s', 'deid', '--', '--policy', 'safe-harbor', '--url', vault.url, '--token', token], {
+      cwd: REPOSITORY,
+      stdin: input,
+      env: { HOME: dir, npm_config_update_notifier: 'false' },
+    });
+    expect(npm.stderr).toContain('5 record(s) de-identified');
+    expect(npm.code).toBe(0);
+    const lines = npm.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(records.length);
+    lines.forEach((line, index) => expect(Object.keys(JSON.parse(line))).toEqual(Object.keys(records[index])));
+    expect(leaks(npm.stdout, syntheaPhi(records))).toEqual([]);
+  }, 120_000);
+
+  it.skipIf(!HAS_SCRIPT)('on a terminal: a progress bar and the summary on stderr; the output file is untouched by them', async () => {
+    const records = syntheaRecords('encounters');
+    const input = join(dir, 'encounters.ndjson');
+    const output = join(dir, 'encounters.deid.ndjson');
+    writeFileSync(input, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
+    const command = [process.execPath, CLI, '--policy', 'safe-harbor', '--in', input, '--out', output, '--url', vault.url, '--token', token].map((arg) => `'${arg}'`).join(' ');
+    const terminal = await run('script', ['-q', '-e', '-c', command, '/dev/null']);
+    expect(terminal.code).toBe(0);
+    // The bar is redrawn in place (carriage returns) and ends full, with the count of lines back.
+    expect(terminal.stdout).toMatch(new RegExp(`\\r\\[#{30}\\] 100% ${records.length.toLocaleString('en-US')} lines back, [\\d,]+/s`));
+    expect(terminal.stdout).toContain(`${records.length} record(s) de-identified with safe-harbor`);
+    const text = readFileSync(output, 'utf8');
+    expect(text).not.toContain('lines back');
+    expect(text.split('\n').slice(0, -1).map((line) => JSON.parse(line))).toHaveLength(records.length);
+    // --quiet: no bar, no summary, even on a terminal.
+    const quiet = await run('script', ['-q', '-e', '-c', `${command} '--quiet'`, '/dev/null']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.stdout).not.toContain('lines back');
+    expect(quiet.stdout).not.toContain('de-identified with');
   });
 
   it('fails with the problem, not a stack trace: unknown policy, no token, bad token', async () => {
