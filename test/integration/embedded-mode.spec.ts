@@ -1,5 +1,5 @@
-import { createPrivateKey } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -33,6 +33,19 @@ describe('embedded mode (dev mode without servers)', () => {
     const response = await fetch(`${base}${path}`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     return { status: response.status, body: (await response.json()) as Record<string, any> };
   };
+  const read = async (base: string, path: string) => {
+    const response = await fetch(`${base}${path}`, { headers: { Authorization: auth } });
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  };
+  /** The chain verifies, and covers exactly the events the audit API lists. */
+  const expectAuditChainIntact = async (base: string) => {
+    const events = await read(base, '/v1/audit/events?limit=500');
+    expect(events.status).toBe(200);
+    const verify = await read(base, '/v1/audit/verify');
+    expect(verify.status).toBe(200);
+    expect(verify.body).toMatchObject({ valid: true, events: events.body.items.length });
+    return events.body.items as { action: string; tokens: string[] }[];
+  };
 
   it('says which backends it uses', async () => {
     const ready = (await (await fetch(`${vault.url}/health/ready`)).json()) as Record<string, any>;
@@ -48,6 +61,9 @@ describe('embedded mode (dev mode without servers)', () => {
     const before = await call(vault.url, '/v1/detokenize', { tokens, purpose: 'treatment', justification: 'Trying the embedded mode' });
     expect(before.status, vault.output.join('')).toBe(200);
     expect(before.body.items.map((item: { value: string }) => item.value)).toEqual(['123-45-6789', 'Luisa Hegmann']);
+    const audited = await expectAuditChainIntact(vault.url);
+    expect(audited.filter((event) => event.action === 'tokenize').map((event) => event.tokens)).toContainEqual(tokens);
+    expect(audited.filter((event) => event.action === 'detokenize').map((event) => event.tokens)).toContainEqual(tokens);
 
     expect(await vault.stop()).toBe(0);
     vault = await spawnVaultProcess(env, 60_000);
@@ -57,9 +73,30 @@ describe('embedded mode (dev mode without servers)', () => {
     // Deterministic mode still finds the stored value: the same token again.
     const again = await call(vault.url, '/v1/tokenize', { items: [{ type: 'ssn', value: '123456789' }] });
     expect(again.body.items[0].token).toBe(tokens[0].replaceAll('-', ''));
+    await expectAuditChainIntact(vault.url);
   }, 120_000);
 
   it('refuses a second process on the same embedded data directory', async () => {
     await expect(spawnVaultProcess(env, 30_000)).rejects.toThrow(/in use by process/);
   }, 60_000);
+
+  it('closes the embedded database when a start fails after opening it, and leaves no lock behind', async () => {
+    expect(await vault.stop()).toBe(0);
+    const masterKey = join(stateDir, 'master.key');
+    const rightKey = readFileSync(masterKey, 'utf8');
+    writeFileSync(masterKey, `${randomBytes(32).toString('base64')}\n`);
+    const failure = await spawnVaultProcess(env, 60_000).then(
+      () => 'started',
+      (error: Error) => error.message,
+    );
+    // One line saying why (spawnVaultProcess quotes the output after its own first line).
+    expect(failure.split('\n').filter((line) => line.startsWith('phi-vault: could not start:'))).toEqual([
+      expect.stringMatching(/^phi-vault: could not start: VAULT_MASTER_KEY is not the key/),
+    ]);
+    expect(existsSync(join(stateDir, 'pgdata.lock'))).toBe(false);
+
+    writeFileSync(masterKey, rightKey);
+    vault = await spawnVaultProcess(env, 60_000);
+    await expectAuditChainIntact(vault.url);
+  }, 180_000);
 });

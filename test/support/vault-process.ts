@@ -8,6 +8,8 @@ export interface VaultProcess {
   readonly url: string;
   readonly child: ChildProcess;
   readonly output: string[];
+  /** Settles with the exit code once the process has exited (null when a signal killed it). */
+  readonly exited: Promise<number | null>;
   /** Sends a signal and waits for the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -46,6 +48,7 @@ export async function spawnVaultProcess(env: Record<string, string>, timeoutMs =
     url,
     child,
     output,
+    exited,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;
