@@ -2,7 +2,11 @@ import type { PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { VaultError, type FieldError } from '../errors/vault-error.js';
 
-/** `items[3].value` from zod's `['items', 3, 'value']`. */
+/**
+ * `items[3].value` from zod's `['items', 3, 'value']`. Invariant: every step comes from a schema (the
+ * request schemas are strict objects and arrays, no records), so a path never holds a key the caller chose;
+ * unknown keys are reported at their object's path, unnamed (see toFieldErrors).
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const step of path) {
@@ -13,18 +17,40 @@ export function formatPath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * Our own wording for each zod issue. zod's defaults are mostly safe, but some quote input (unrecognized
- * keys, literal mismatches); these never do. Keys named in a path are field names, not values.
+ * zod's built-in wording (the default locale), which names what was received or quotes input. A message that
+ * looks like one of these is replaced by ours; any other message was written in a schema and is ours already.
+ */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (big|small)|Unrecognized)\b/;
+
+/** A message a schema author wrote (`.regex(re, '...')`, `{ error: '...' }`, refine), if there is one. */
+function authoredMessage(issue: z.core.$ZodIssue): string | undefined {
+  return issue.message !== '' && !ZOD_DEFAULT_MESSAGE.test(issue.message) ? issue.message : undefined;
+}
+
+/**
+ * A missing field, as opposed to one with a wrong value. zod keeps the input in its issues only when asked
+ * (`reportInput`, as ZodPipe does; the input is looked at here and never copied out); without it, only a
+ * type mismatch can be told apart, by zod's wording.
+ */
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  if ('input' in issue) return issue.input === undefined;
+  return issue.code === 'invalid_type' && / received undefined$/.test(issue.message);
+}
+
+/**
+ * Our own wording for each zod issue. None quotes the input: not a received value (an unknown enum member,
+ * a wrong literal, a too-long string), not an unknown key's name. Limits and allowed values come from the
+ * schema. Exhaustive over zod's issue codes, so a new code is noticed at compile time.
  */
 function messageFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? 'is required' : `must be ${article(issue.expected)}`;
+      return isMissing(issue) ? 'is required' : (authoredMessage(issue) ?? `must be ${article(issue.expected)}`);
     case 'too_small':
       return issue.origin === 'string'
         ? `must be at least ${issue.minimum} characters`
         : issue.origin === 'array'
-          ? `must have at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`
+          ? `must have at least ${issue.minimum} item${Number(issue.minimum) === 1 ? '' : 's'}`
           : `must be at least ${issue.minimum}`;
     case 'too_big':
       return issue.origin === 'string'
@@ -33,15 +59,24 @@ function messageFor(issue: z.core.$ZodIssue): string {
           ? `must have at most ${issue.maximum} items`
           : `must be at most ${issue.maximum}`;
     case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      if (isMissing(issue)) return 'is required';
+      return `must be one of ${issue.values.map((allowed) => JSON.stringify(allowed)).join(', ')}`;
     case 'unrecognized_keys':
-      return 'is not a known field';
+      return issue.keys.length === 1 ? 'has an unknown field' : `has ${issue.keys.length} unknown fields`;
     case 'invalid_format':
-      return issue.message && !issue.message.startsWith('Invalid') ? issue.message : `must be a valid ${issue.format}`;
+      return authoredMessage(issue) ?? `must be a valid ${issue.format}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${issue.divisor}`;
+    case 'invalid_union':
+    case 'invalid_key':
+    case 'invalid_element':
     case 'custom':
-      return issue.message;
-    default:
+      return authoredMessage(issue) ?? 'is not valid';
+    default: {
+      const unreachable: never = issue;
+      void unreachable;
       return 'is not valid';
+    }
   }
 }
 
@@ -49,13 +84,9 @@ function article(expected: string): string {
   return expected === 'array' || expected === 'object' || expected === 'integer' ? `an ${expected}` : `a ${expected}`;
 }
 
-/** Issues to field errors; an unknown key is reported at its own path. */
+/** Issues to field errors, in zod's order. An object with unknown keys is one error at the object's path. */
 export function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: messageFor(issue) }))
-      : [{ path: formatPath(issue.path), message: messageFor(issue) }],
-  );
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: messageFor(issue) }));
 }
 
 /** Validates a request part against a zod schema; 422 problem+json naming every bad field. */
@@ -63,7 +94,7 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
   constructor(private readonly schema: S) {}
 
   transform(input: unknown): z.output<S> {
-    const result = this.schema.safeParse(input);
+    const result = this.schema.safeParse(input, { reportInput: true });
     if (!result.success) throw VaultError.validation(toFieldErrors(result.error));
     return result.data;
   }
