@@ -1,32 +1,50 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { logEveryRequest, routeTemplateOf } from './common/logging/access-log.js';
 import { NestPinoLogger, type AppLogger } from './common/logging/logger.js';
+import { requestIdFor } from './common/logging/request-id.js';
+import { refuseAnonymousApiRequests } from './common/validation/bearer-gate.js';
 import type { VaultConfig } from './config/vault-config.js';
 import { acceptNdjsonStreams } from './deid/ndjson-body.js';
 import { setupOpenApi } from './docs/openapi.js';
 import { MetricsService } from './health/metrics.service.js';
 import { httpsOptionsOf } from './tls/https-options.js';
 
-/** Builds the vault's HTTP application; `main.ts` listens on it, tests drive it with supertest. */
+/**
+ * Builds the vault's HTTP application; `main.ts` listens on it, tests drive it with supertest. The logger
+ * given is set to the configured LOG_LEVEL.
+ */
 export async function createVaultApp(config: VaultConfig, logger: AppLogger): Promise<NestFastifyApplication> {
+  logger.level = config.logLevel;
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
     logger: false,
+    // The caller's X-Request-Id when it is well-formed, else a UUID (see request-id.ts); never trusted blindly.
+    requestIdHeader: false,
+    genReqId: requestIdFor,
     ...(config.tls === null ? {} : { https: httpsOptionsOf(config.tls) }),
   });
-  // JSON only: anything else is 415 rather than a string handed to the validators.
-  adapter.getInstance().removeContentTypeParser('text/plain');
+  const fastify = adapter.getInstance();
+  // Order matters: the request id first (every answer carries it), then the refusal of anonymous /v1 calls,
+  // which happens before any body is read.
+  logEveryRequest(fastify, logger);
+  refuseAnonymousApiRequests(fastify);
+  // JSON only: anything else (text/plain, forms, no content type) is 415 rather than a string or a form handed
+  // to the validators. With Nest's parsers off (bodyParser: false, below: they include urlencoded forms) and
+  // text/plain removed, Fastify's own JSON parser is the only one.
+  fastify.removeContentTypeParser('text/plain');
   // NDJSON streams straight into POST /v1/deidentify, unbuffered (see src/deid/ndjson-body.ts).
-  acceptNdjsonStreams(adapter.getInstance());
+  acceptNdjsonStreams(fastify);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
+    bodyParser: false,
   });
   recordHttpMetrics(app);
   setupOpenApi(app);
   await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await fastify.ready();
   return app;
 }
 
@@ -35,7 +53,7 @@ function recordHttpMetrics(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onResponse', async (request, reply) => {
     // The route template, never the URL: a URL can carry a token.
-    const labels = { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) };
+    const labels = { route: routeTemplateOf(request), method: request.method, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
   });

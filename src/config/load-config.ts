@@ -7,6 +7,7 @@ import { DEFAULT_REVEAL_POLICY } from '../policy/default-policy.js';
 import { readRevealPolicyFile } from '../policy/policy-file.js';
 import { parseLimitsConfig } from '../ratelimit/limits-config.js';
 import { parseTlsConfig } from '../tls/tls-config.js';
+import { parseLogLevel } from '../common/logging/log-level.js';
 
 /** Every problem found in the environment, one specific line each. Never carries a secret's value. */
 export class ConfigError extends Error {
@@ -45,6 +46,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
   };
 
   const port = integer(problems, 'PORT', text('PORT'), 8080, 0, 65535);
+  const logLevel = parseLogLevel(problems, text('LOG_LEVEL'));
   const host = text('HOST') ?? '127.0.0.1';
   const databaseUrl = urlOrNull(problems, 'DATABASE_URL', required('DATABASE_URL', 'the PostgreSQL connection URL'), ['postgres:', 'postgresql:']);
   const redisUrl = urlOrNull(problems, 'REDIS_URL', required('REDIS_URL', 'the Redis connection URL'), ['redis:', 'rediss:']);
@@ -81,6 +83,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
   return {
     devMode,
     http: { port, host, bodyLimitBytes: ONE_MIB },
+    logLevel,
     databaseUrl,
     databasePoolSize,
     databaseTimeouts,

@@ -2,6 +2,7 @@ import type { RevealPolicy } from '../policy/reveal-policy.js';
 import type { LimitsConfig } from '../ratelimit/limits-config.js';
 import type { Secret } from './secret.js';
 import type { TlsConfig } from '../tls/tls-config.js';
+import type { LogLevel } from '../common/logging/log-level.js';
 
 /** Everything the vault reads from its environment, parsed and validated once at start-up. */
 export interface VaultConfig {
@@ -12,6 +13,8 @@ export interface VaultConfig {
     /** Request bodies above this answer 413. */
     readonly bodyLimitBytes: number;
   };
+  /** LOG_LEVEL: the pino level of the vault's JSON logs. */
+  readonly logLevel: LogLevel;
   /** null only in dev mode: the embedded PostgreSQL under `.vault/pgdata`. */
   readonly databaseUrl: string | null;
   readonly databasePoolSize: number;

@@ -1,8 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, describeErrorCode, problemType } from './error-code.js';
 import { VaultError } from './vault-error.js';
 import { APP_LOGGER, type AppLogger } from '../logging/logger.js';
+
+export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
 interface ProblemBody {
   type: string;
@@ -11,28 +13,44 @@ interface ProblemBody {
   detail: string;
   code: ErrorCode;
   errors?: readonly { path: string; message: string }[];
+  /** RFC 9457 extension member: the request's id, as in the X-Request-Id header and the access log line. */
+  requestId?: string;
 }
 
 /**
  * Turns every error into RFC 9457 problem+json. Only VaultError details reach the caller; anything else
- * becomes a generic message, because messages of library errors (PostgreSQL's among them) can quote the
- * data they failed on. Logs carry the error's class and code, never its message.
+ * becomes a generic message, because messages of library errors (PostgreSQL's and Prisma's among them) can
+ * quote the data they failed on. Logs carry the error's class and code, never its message or stack.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   constructor(@Inject(APP_LOGGER) private readonly logger: AppLogger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const requestId = http.getRequest<FastifyRequest | undefined>()?.id;
     const error = toVaultError(exception);
-    const { status, title } = describeErrorCode(error.code);
-    if (status >= 500) {
-      this.logger.error({ err: describeCause(exception), code: error.code }, 'request failed');
+    if (describeErrorCode(error.code).status >= 500) {
+      this.logger.error({ requestId, err: describeCause(exception), code: error.code }, 'request failed');
     }
-    const body: ProblemBody = { type: problemType(error.code), title, status, detail: error.detail, code: error.code };
-    if (error.errors !== undefined) body.errors = error.errors;
-    void reply.status(status).headers(error.headers).type('application/problem+json').send(body);
+    sendProblem(reply, error);
   }
+}
+
+/** The problem+json body of an error; `requestId` is the id Fastify gave the request. */
+export function problemOf(error: VaultError, requestId: string | undefined): ProblemBody {
+  const { status, title } = describeErrorCode(error.code);
+  const body: ProblemBody = { type: problemType(error.code), title, status, detail: error.detail, code: error.code };
+  if (error.errors !== undefined) body.errors = error.errors;
+  if (requestId !== undefined) body.requestId = requestId;
+  return body;
+}
+
+/** Answers with the error as problem+json; also used by hooks that refuse a request before Nest sees it. */
+export function sendProblem(reply: FastifyReply, error: VaultError): FastifyReply {
+  const body = problemOf(error, reply.request?.id);
+  return reply.status(body.status).headers(error.headers).type(PROBLEM_MEDIA_TYPE).send(body);
 }
 
 /** Maps framework and parser errors (which may quote input) to codes with our own wording. */
@@ -62,13 +80,23 @@ function statusOf(exception: unknown): number | undefined {
   return typeof statusCode === 'number' ? statusCode : undefined;
 }
 
-/** What may be logged about an unexpected error: its class and codes, never its message or data. */
+/** A class name or error code as it may be logged: an identifier, never free text that could quote data. */
+const IDENTIFIER = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+function identifierOrNull(candidate: unknown): string | null {
+  return typeof candidate === 'string' && IDENTIFIER.test(candidate) ? candidate : null;
+}
+
+/**
+ * What may be logged about an unexpected error: class names and codes (`P2002`, `23505`), never a message,
+ * a stack, Prisma's `meta` or a driver's `detail`, all of which can quote the query's parameters.
+ */
 export function describeCause(exception: unknown): Record<string, unknown> {
   if (!(exception instanceof Error)) return { type: typeof exception };
   const cause = exception instanceof VaultError ? exception.cause : exception;
-  const described: Record<string, unknown> = { name: exception.name };
-  if (cause instanceof Error && cause !== exception) described.cause = cause.name;
-  const code = (cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string') described.dbCode = code;
+  const described: Record<string, unknown> = { name: identifierOrNull(exception.name) ?? 'Error' };
+  if (cause instanceof Error && cause !== exception) described.cause = identifierOrNull(cause.name) ?? 'Error';
+  const code = identifierOrNull((cause as { code?: unknown } | undefined)?.code);
+  if (code !== null) described.dbCode = code;
   return described;
 }

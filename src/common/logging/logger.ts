@@ -1,25 +1,32 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
+import { DEFAULT_LOG_LEVEL, type LogLevel } from './log-level.js';
 
 export type AppLogger = Logger;
 export const APP_LOGGER = Symbol('APP_LOGGER');
 
 /**
- * Structured JSON logs. Invariant: a log line never holds a value, a request body, a key or an
- * Authorization header. Code logs identifiers and counts only; the redaction list is a second line of
- * defence for objects that might carry those fields by mistake.
+ * Structured JSON logs. Invariant: a log line never holds a value, a request body, a key, a token, a request URL
+ * or query string, or an Authorization header. Code logs identifiers and counts only; the redaction list is a
+ * second line of defence for objects that might carry those fields by mistake. The level is LOG_LEVEL from the
+ * validated configuration (createVaultApp applies it); until then, `info`.
  */
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): AppLogger {
+export function createLogger(options: { level?: LogLevel; destination?: NodeJS.WritableStream } = {}): AppLogger {
   return pino(
     {
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: options.level ?? DEFAULT_LOG_LEVEL,
       base: { service: 'phi-vault' },
       redact: {
         paths: [
           'req.headers.authorization',
           'req.headers.cookie',
           'headers.authorization',
+          'headers.cookie',
           'authorization',
+          'req.url',
+          'query',
+          'req.query',
+          'jwt',
           'body',
           'req.body',
           'value',
