@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { APP_LOGGER, type AppLogger } from '../common/logging/logger.js';
 import { VAULT_CONFIG, type AuthConfig, type VaultConfig } from '../config/vault-config.js';
 import { principalFromClaims } from './claims.js';
 import type { Principal } from './principal.js';
@@ -14,6 +15,17 @@ export class TokenRejected extends Error {
   }
 }
 
+/**
+ * The configured JWKS endpoint could not be fetched or did not serve a key set (unreachable, timeout, not
+ * 200, not JSON). No token can be verified meanwhile, so every one is refused: fail closed.
+ */
+export class KeySourceUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the signing keys could not be fetched', { cause });
+    this.name = 'KeySourceUnavailable';
+  }
+}
+
 interface CachedPrincipal {
   readonly principal: Principal;
   readonly validUntilMs: number;
@@ -21,6 +33,7 @@ interface CachedPrincipal {
 
 const CACHE_LIMIT = 5_000;
 const CACHE_TTL_MS = 60_000;
+const JWKS_TIMEOUT_MS = 5_000;
 
 /**
  * Verifies bearer JWTs with jose: signature under a configured key and an allow-listed algorithm (never
@@ -28,21 +41,29 @@ const CACHE_TTL_MS = 60_000;
  * that an unknown `crit` header is fatal. Keys come from the configured PEM or JWKS only; a key embedded in
  * the token's own header (`jwk`, `jku`, `x5c`, `x5u`) is never used.
  *
+ * JWKS: the key set is cached for AUTH_JWKS_CACHE_SECONDS; a token whose `kid` is not in the cached set makes
+ * one refetch (at most once per AUTH_JWKS_COOLDOWN_SECONDS), so a key added at the identity provider works at
+ * once and a removed one stops working at the next refetch or expiry. While the endpoint cannot be reached and
+ * the cached set has expired, every token is refused.
+ *
  * Verified tokens are remembered for at most a minute (and never past `exp`), so a busy caller reusing its
- * token does not pay for a signature check on every request.
+ * token does not pay for a signature check on every request. A token verified just before its key was
+ * removed therefore stays accepted for up to that minute.
  */
 @Injectable()
 export class JwtVerifier {
   private readonly key: KeyObject | JWTVerifyGetKey;
   private readonly auth: AuthConfig;
   private readonly verified = new Map<string, CachedPrincipal>();
+  private keySourceFailing = false;
 
-  constructor(@Inject(VAULT_CONFIG) config: VaultConfig) {
+  constructor(
+    @Inject(VAULT_CONFIG) config: VaultConfig,
+    @Inject(APP_LOGGER) private readonly logger: AppLogger,
+  ) {
     this.auth = config.auth;
-    this.key =
-      config.auth.keySource.kind === 'pem'
-        ? createPublicKey(readFileSync(config.auth.keySource.file))
-        : createRemoteJWKSet(new URL(config.auth.keySource.url), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 });
+    const source = config.auth.keySource;
+    this.key = source.kind === 'pem' ? createPublicKey(readFileSync(source.file)) : remoteKeySet(source.url, source.cacheMaxAgeSeconds, source.cooldownSeconds);
   }
 
   async verify(token: string): Promise<Principal> {
@@ -70,10 +91,27 @@ export class JwtVerifier {
       };
       const { payload } =
         typeof this.key === 'function' ? await jwtVerify(token, this.key, options) : await jwtVerify(token, this.key, options);
+      this.noteKeySource(null);
       return payload;
     } catch (error) {
+      if (error instanceof KeySourceUnavailable) {
+        this.noteKeySource(error);
+        throw error;
+      }
+      this.noteKeySource(null);
       throw new TokenRejected(reasonFor(error));
     }
+  }
+
+  /** Logs the JWKS endpoint going away and coming back once each, with the failure's class only. */
+  private noteKeySource(failure: KeySourceUnavailable | null): void {
+    if (failure !== null && !this.keySourceFailing) {
+      const cause = failure.cause as { name?: unknown; code?: unknown } | undefined;
+      this.logger.warn({ err: typeof cause?.name === 'string' ? cause.name : 'Error', code: typeof cause?.code === 'string' ? cause.code : undefined }, 'JWKS endpoint unavailable: refusing every bearer token until it answers');
+    } else if (failure === null && this.keySourceFailing) {
+      this.logger.info('JWKS endpoint available again');
+    }
+    this.keySourceFailing = failure !== null;
   }
 
   private remember(token: string, principal: Principal, validUntilMs: number): void {
@@ -83,6 +121,35 @@ export class JwtVerifier {
     }
     this.verified.set(token, { principal, validUntilMs });
   }
+}
+
+/**
+ * jose's remote key set, with fetch failures told apart from token faults: a failure to obtain the set
+ * becomes KeySourceUnavailable; a set without a matching key stays JWKSNoMatchingKey (the token's fault).
+ */
+function remoteKeySet(url: string, cacheMaxAgeSeconds: number, cooldownSeconds: number): JWTVerifyGetKey {
+  const keySet = createRemoteJWKSet(new URL(url), {
+    cacheMaxAge: cacheMaxAgeSeconds * 1000,
+    cooldownDuration: cooldownSeconds * 1000,
+    timeoutDuration: JWKS_TIMEOUT_MS,
+  });
+  return async (header, token) => {
+    try {
+      return await keySet(header, token);
+    } catch (error) {
+      throw isKeySetFetchFailure(error) ? new KeySourceUnavailable(error) : error;
+    }
+  };
+}
+
+/**
+ * Errors of fetching the set: a timeout, an answer that is not a JWK Set, a non-200 answer or unparsable JSON
+ * (jose's plain JOSEError), and network errors (fetch's TypeError, not a JOSEError at all).
+ */
+function isKeySetFetchFailure(error: unknown): boolean {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) return true;
+  if (error instanceof errors.JOSEError) return error.code === errors.JOSEError.code;
+  return true;
 }
 
 function reasonFor(error: unknown): string {
@@ -95,6 +162,6 @@ function reasonFor(error: unknown): string {
   if (error instanceof errors.JWSSignatureVerificationFailed) return 'the token signature does not verify';
   if (error instanceof errors.JOSENotSupported) return 'the token uses an unsupported algorithm or critical header';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no configured key matches the token';
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JOSEError) return 'the token could not be verified';
+  if (error instanceof errors.JOSEError) return 'the token could not be verified';
   return 'the token is malformed';
 }

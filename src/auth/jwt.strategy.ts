@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { VaultError } from '../common/errors/vault-error.js';
 import type { Principal } from './principal.js';
-import { JwtVerifier, TokenRejected } from './jwt-verifier.js';
+import { JwtVerifier, KeySourceUnavailable, TokenRejected } from './jwt-verifier.js';
 import { clientCertificateSubject } from '../tls/client-certificate.js';
 
 const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
@@ -31,7 +33,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.verifier.verify(token).then(
       // The certificate belongs to this connection, not to the (cached) token: added per request.
       (principal) => this.success({ ...principal, clientCertSubject: clientCertificateSubject(request as object) }),
-      (error: unknown) => this.fail({ reason: error instanceof TokenRejected ? error.reason : 'the token could not be verified' }, 401),
+      (error: unknown) => {
+        // Not the caller's fault and nothing to re-authenticate: an error, not a failure. The global guard
+        // refuses the request either way; it never reaches a handler.
+        if (error instanceof KeySourceUnavailable) {
+          this.error(
+            new VaultError(ErrorCode.ServiceUnavailable, 'The identity provider\'s signing keys are unavailable; try again shortly.', {
+              headers: { 'Retry-After': '5', 'WWW-Authenticate': 'Bearer' },
+              cause: error,
+            }),
+          );
+          return;
+        }
+        this.fail({ reason: error instanceof TokenRejected ? error.reason : 'the token could not be verified' }, 401);
+      },
     );
   }
 

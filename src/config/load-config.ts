@@ -135,7 +135,17 @@ function parseAuth(
     problems.push('AUTH_PUBLIC_KEY_FILE and AUTH_JWKS_URL: set one, not both');
   } else if (jwksUrl !== undefined) {
     const url = urlOrNull(problems, 'AUTH_JWKS_URL', jwksUrl, ['https:', 'http:']);
-    if (url !== null) keySource = { kind: 'jwks', url };
+    // Keys fetched over plain HTTP could be swapped on the way: https only, except from this machine.
+    if (url !== null && new URL(url).protocol === 'http:' && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname)) {
+      problems.push('AUTH_JWKS_URL: must start with https:// (http:// only for localhost, 127.0.0.1 or [::1])');
+    } else if (url !== null) {
+      keySource = {
+        kind: 'jwks',
+        url,
+        cacheMaxAgeSeconds: integer(problems, 'AUTH_JWKS_CACHE_SECONDS', text('AUTH_JWKS_CACHE_SECONDS'), 600, 0, 86_400),
+        cooldownSeconds: integer(problems, 'AUTH_JWKS_COOLDOWN_SECONDS', text('AUTH_JWKS_COOLDOWN_SECONDS'), 30, 0, 3600),
+      };
+    }
   } else if (keyFile !== undefined) {
     const file = isAbsolute(keyFile) ? keyFile : resolve(cwd, keyFile);
     if (existsSync(file)) keySource = { kind: 'pem', file };

@@ -55,7 +55,10 @@ export interface VaultConfig {
 export interface AuthConfig {
   readonly issuer: string;
   readonly audience: string;
-  readonly keySource: { readonly kind: 'pem'; readonly file: string } | { readonly kind: 'jwks'; readonly url: string };
+  /** A PEM public key; or a JWKS endpoint, cached `cacheMaxAgeSeconds` and refetched for an unknown `kid` at most once per `cooldownSeconds`. */
+  readonly keySource:
+    | { readonly kind: 'pem'; readonly file: string }
+    | { readonly kind: 'jwks'; readonly url: string; readonly cacheMaxAgeSeconds: number; readonly cooldownSeconds: number };
   readonly rolesClaim: string;
   readonly scopesClaim: string;
   readonly algorithms: readonly string[];

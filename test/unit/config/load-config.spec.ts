@@ -64,6 +64,7 @@ describe('configuration', () => {
     ['AUTH_ALGORITHMS', 'RS999', /unknown algorithm/],
     ['AUTH_ROLES_CLAIM', 'realm access..roles', /dotted claim path/],
     ['AUTH_PUBLIC_KEY_FILE', join(dir, 'missing.pem'), /no such file/],
+    ['LOG_LEVEL', 'verbose', /must be one of trace, debug, info, warn, error, fatal, silent/],
     ['VAULT_POLICY_FILE', join(dir, 'missing.json'), /no such file/],
   ])('%s=%s is refused with a specific line', (name, value, message) => {
     const problems = problemsOf(production({ [name]: value }));
@@ -80,6 +81,42 @@ describe('configuration', () => {
       expect(rendering).not.toContain(MASTER_KEY);
       expect(rendering).not.toContain(Buffer.from(MASTER_KEY, 'base64').toString('hex'));
     }
+  });
+
+  it('takes LOG_LEVEL from the environment (default info), in any letter case', () => {
+    expect(loadConfig(production(), dir).logLevel).toBe('info');
+    expect(loadConfig(production({ LOG_LEVEL: 'WARN' }), dir).logLevel).toBe('warn');
+  });
+
+  describe('AUTH_JWKS_URL', () => {
+    const jwks = (url: string, extra: Record<string, string> = {}) => production({ AUTH_PUBLIC_KEY_FILE: undefined, AUTH_JWKS_URL: url, ...extra });
+
+    it('is cached 10 minutes and refetched for an unknown kid at most every 30 s unless configured', () => {
+      expect(loadConfig(jwks('https://idp.example.org/jwks'), dir).auth.keySource).toEqual({
+        kind: 'jwks',
+        url: 'https://idp.example.org/jwks',
+        cacheMaxAgeSeconds: 600,
+        cooldownSeconds: 30,
+      });
+      const tuned = loadConfig(jwks('https://idp.example.org/jwks', { AUTH_JWKS_CACHE_SECONDS: '60', AUTH_JWKS_COOLDOWN_SECONDS: '0' }), dir);
+      expect(tuned.auth.keySource).toMatchObject({ cacheMaxAgeSeconds: 60, cooldownSeconds: 0 });
+    });
+
+    it.each(['http://idp.example.org/jwks', 'http://10.0.0.7/jwks', 'http://localhost.example.org/jwks'])('refuses plain http to another host: %s', (url) => {
+      expect(problemsOf(jwks(url))).toEqual(['AUTH_JWKS_URL: must start with https:// (http:// only for localhost, 127.0.0.1 or [::1])']);
+    });
+
+    it.each(['http://localhost:8081/jwks', 'http://127.0.0.1:8081/jwks', 'http://[::1]:8081/jwks', 'https://idp.example.org/jwks'])('accepts %s', (url) => {
+      expect(problemsOf(jwks(url))).toEqual([]);
+    });
+
+    it('refuses other schemes and bad cache settings with one line each', () => {
+      expect(problemsOf(jwks('ftp://idp.example.org/jwks'))).toEqual(['AUTH_JWKS_URL: must start with https:// or http://']);
+      expect(problemsOf(jwks('https://idp.example.org/jwks', { AUTH_JWKS_CACHE_SECONDS: '-1', AUTH_JWKS_COOLDOWN_SECONDS: 'soon' }))).toEqual([
+        'AUTH_JWKS_CACHE_SECONDS: must be an integer from 0 to 86400',
+        'AUTH_JWKS_COOLDOWN_SECONDS: must be an integer from 0 to 3600',
+      ]);
+    });
   });
 
   it('refuses both key sources at once', () => {
