@@ -2,50 +2,76 @@
 // `npm start`, the newcomer path: build if needed, migrate, start the vault (dev mode unless told otherwise),
 // wait until it is ready, and print three commands to try it.
 import { spawn, spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = { ...process.env, VAULT_DEV_MODE: process.env.VAULT_DEV_MODE ?? 'true' };
 const node = (args) => spawnSync(process.execPath, args, { cwd: root, env, stdio: 'inherit' }).status;
+const READY_WITHIN_MS = 60_000;
 
 if (node([join(root, 'scripts', 'ensure-build.mjs')]) !== 0) process.exit(1);
 if (node([join(root, 'dist', 'cli', 'db-migrate.js')]) !== 0) process.exit(1);
 
-const host = env.HOST || '127.0.0.1';
-const port = env.PORT || '8080';
-const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-const vault = spawn(process.execPath, [join(root, 'dist', 'main.js')], { cwd: root, env, stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => vault.kill(signal));
+// Readiness comes from our own child over IPC, sent once ITS listen succeeded: probing the port instead
+// could reach another server already there (the docker compose vault on 8080) and call it ready. A busy
+// port makes the child exit with its own one-line hint, and we exit with its code.
+// The child gets its own process group (not on Windows, where that would open a console), so that Ctrl-C
+// in the terminal reaches it once, through us, and it shuts down gracefully rather than on a second signal.
+const vault = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+  cwd: root,
+  env,
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  detached: process.platform !== 'win32',
+});
+// A closed terminal (SIGHUP) no longer reaches the child directly: pass it on as the graceful SIGTERM.
+for (const [signal, forwarded] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGTERM'], ['SIGHUP', 'SIGTERM']]) {
+  process.on(signal, () => vault.kill(forwarded));
+}
+process.on('exit', () => {
+  if (vault.exitCode === null && vault.signalCode === null) vault.kill('SIGTERM');
+});
 vault.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 
-const deadline = Date.now() + 60_000;
-let readiness;
-while (Date.now() < deadline && vault.exitCode === null) {
-  try {
-    const response = await fetch(`${base}/health/ready`);
-    if (response.ok) {
-      readiness = await response.json();
-      break;
-    }
-  } catch {
-    // not listening yet
-  }
-  await new Promise((resolve) => setTimeout(resolve, 250));
-}
-if (vault.exitCode !== null) process.exit(vault.exitCode);
+const listening = await new Promise((resolve) => {
+  const timer = setTimeout(() => resolve(undefined), READY_WITHIN_MS);
+  vault.on('message', (message) => {
+    if (message?.type !== 'phi-vault:listening') return;
+    clearTimeout(timer);
+    resolve(message);
+  });
+});
+const readiness = listening === undefined ? undefined : await readinessOf(listening.url, Date.now() + READY_WITHIN_MS);
 if (readiness === undefined) {
   process.stderr.write('phi-vault: the vault did not become ready within a minute\n');
   vault.kill('SIGTERM');
   process.exit(1);
 }
 
-const devNote = env.VAULT_DEV_MODE === 'true' ? ' in DEV MODE (keys under .vault/; never put real PHI in it)' : '';
+async function readinessOf(base, deadline) {
+  while (Date.now() < deadline && vault.exitCode === null) {
+    try {
+      const response = await fetch(`${base}/health/ready`);
+      if (response.ok) return await response.json();
+    } catch {
+      // not answering yet: try again below
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
+}
+
+const base = listening.url;
+const stateDir = listening.stateDir;
+const shownStateDir = stateDir === null ? null : shortPath(stateDir);
+const devNote = stateDir === null ? '' : ` in DEV MODE (keys under ${shownStateDir}; never put real PHI in it)`;
+// The token command reads the keys from VAULT_STATE_DIR, so another terminal needs the same one.
+const stateDirNote = stateDir !== null && env.VAULT_STATE_DIR?.trim() ? `, with VAULT_STATE_DIR=${stateDir} exported` : '';
 process.stdout.write(`
 phi-vault is ready at ${base}${devNote}. API docs: ${base}/docs
 Backends: database ${readiness.backends.database}; cache ${readiness.backends.cache}.
 
-Try it (copy and paste, in another terminal, from this directory):
+Try it (copy and paste, in another terminal, from this directory${stateDirNote}):
 
   export TOKEN=$(npm run -s token -- --sub alice --roles service --scope "vault:tokenize vault:detokenize")
 
@@ -53,4 +79,12 @@ Try it (copy and paste, in another terminal, from this directory):
 
   curl -s -X POST ${base}/v1/detokenize -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\\"tokens\\":[\\"$SSN_TOKEN\\"],\\"purpose\\":\\"treatment\\",\\"justification\\":\\"Trying the vault from the README\\"}"
 
+Stop it with Ctrl-C: requests in flight finish, then it exits.
+
 `);
+
+/** `.vault/` for the default, the path as given otherwise. */
+function shortPath(path) {
+  const inside = relative(root, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? `${inside}/` : path;
+}
