@@ -2,7 +2,7 @@
 // Builds dist/ when it is missing or older than the sources (the newcomer path: `npm start`, `npm run token`).
 // In an image that ships only dist/ there is nothing to compare with, and nothing is done.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +29,8 @@ for (const [command, args] of [
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
+// The stamp carries the newest source time seen BEFORE the build, so a file saved while tsc ran is newer
+// than the stamp and the next run builds again (a stamp dated after the build would hide that edit).
 writeFileSync(stamp, new Date().toISOString());
+const builtFrom = new Date(Math.ceil(sourcesChanged)); // whole milliseconds, never earlier than the sources
+utimesSync(stamp, builtFrom, builtFrom);

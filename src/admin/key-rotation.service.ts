@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { KeyringService } from '../crypto/keyring.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { withTransactionRetry } from '../prisma/transaction-retry.js';
-import { keyEventDraft } from './key-audit.js';
+import { keyEventDraft } from '../audit/key-event.js';
 import { KeyStatusRepository, type KeyStatus } from './key-status.repository.js';
 
 /** Data-key rotation: a new version for new writes, stored and audited in one transaction. */
@@ -27,7 +27,7 @@ export class KeyRotationService {
       this.prisma.$transaction(async (tx) => {
         const key = await this.keyring.addDataKeyVersion(tx);
         try {
-          await this.audit.appendWithin(tx, [keyEventDraft(principal, { operation: 'rotate', version: key.version, activatesAt: key.activatesAt.toISOString() })]);
+          await this.audit.appendWithin(tx, [keyEventDraft(principal, 'rotate', { version: key.version, activatesAt: key.activatesAt.toISOString() })]);
         } catch (error) {
           throw auditUnavailable(error);
         }
@@ -38,8 +38,13 @@ export class KeyRotationService {
     return { version: created.version };
   }
 
-  /** Versions, their row counts and retirement, as the database sees them (for `npm run keys -- status`). */
-  describe(): Promise<KeyStatus> {
-    return this.status.read();
+  /**
+   * Versions, their row counts and retirement, as the database sees them (for `npm run keys -- status`). Audited
+   * like every admin call (operation `list_keys`), and answered only once its event is committed.
+   */
+  async describe(principal: Principal): Promise<KeyStatus> {
+    const status = await this.status.read();
+    await this.audit.append([keyEventDraft(principal, 'list_keys', { current: status.current, versions: status.versions.length })]);
+    return status;
   }
 }

@@ -7,7 +7,7 @@ import type { KeyStatus } from './key-status.repository.js';
 import { KeyRotationService } from './key-rotation.service.js';
 import { ReencryptJobsService, type JobView } from './reencrypt-jobs.service.js';
 
-/** Key lifecycle (CONTRACT section 10). Every route needs vault:admin; rotate and reencrypt are audited. */
+/** Key lifecycle (CONTRACT section 10). Every route needs vault:admin and is audited (action `rotate`). */
 @Controller('v1/admin')
 @RequiresScope(SCOPES.admin)
 export class KeysController {
@@ -32,13 +32,13 @@ export class KeysController {
 
   @Get('keys')
   @Header('Cache-Control', 'no-store')
-  status(): Promise<KeyStatus> {
-    return this.rotation.describe();
+  status(@CurrentPrincipal() principal: Principal): Promise<KeyStatus> {
+    return this.rotation.describe(principal);
   }
 
   @Get('jobs/:jobId')
   @Header('Cache-Control', 'no-store')
-  job(@Param('jobId') jobId: string): Promise<JobView> {
-    return this.reencryption.get(jobId);
+  job(@Param('jobId') jobId: string, @CurrentPrincipal() principal: Principal): Promise<JobView> {
+    return this.reencryption.get(jobId, principal);
   }
 }

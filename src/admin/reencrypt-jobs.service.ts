@@ -8,7 +8,7 @@ import { KeyringService } from '../crypto/keyring.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { withTransactionRetry } from '../prisma/transaction-retry.js';
 import { JobsRepository, type JobState, type ReencryptJob } from './jobs.repository.js';
-import { keyEventDraft } from './key-audit.js';
+import { keyEventDraft } from '../audit/key-event.js';
 import { ReencryptWorker } from './reencrypt-worker.js';
 
 /** GET /v1/admin/jobs/{jobId}: the contract's state, done and total, and what the job is about. */
@@ -52,7 +52,7 @@ export class ReencryptJobsService {
         if (started === null) throw new Error('a re-encryption job was neither started nor found');
         try {
           await this.audit.appendWithin(tx, [
-            keyEventDraft(principal, { operation: 'reencrypt', jobId: started.id, targetVersion: started.targetVersion, rows: started.total, alreadyRunning: running !== null }),
+            keyEventDraft(principal, 'reencrypt', { jobId: started.id, targetVersion: started.targetVersion, rows: started.total, alreadyRunning: running !== null }),
           ]);
         } catch (error) {
           throw auditUnavailable(error);
@@ -64,8 +64,17 @@ export class ReencryptJobsService {
     return { jobId: job.id };
   }
 
-  async get(jobId: string): Promise<JobView> {
-    const job = UUID.test(jobId) ? await this.jobs.find(jobId) : null;
+  /**
+   * A job's progress. Audited like every admin call (operation `read_job`, also for an unknown job: details say
+   * whether it was found; an id that is not a UUID is recorded as null, never as given), and answered only once
+   * its event is committed.
+   */
+  async get(jobId: string, principal: Principal): Promise<JobView> {
+    const wellFormed = UUID.test(jobId);
+    const job = wellFormed ? await this.jobs.find(jobId) : null;
+    await this.audit.append([
+      keyEventDraft(principal, 'read_job', { jobId: wellFormed ? jobId.toLowerCase() : null, found: job !== null, ...(job === null ? {} : { state: job.state }) }),
+    ]);
     if (job === null) throw new VaultError(ErrorCode.NotFound, 'No such job.');
     return viewOf(job);
   }

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { AuditLog } from '../audit/audit-log.service.js';
+import { keyEventDraft } from '../audit/key-event.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { APP_LOGGER, type AppLogger } from '../common/logging/logger.js';
@@ -37,6 +39,7 @@ export class KeyringService implements OnModuleInit, OnModuleDestroy {
   #nextReload: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #refreshFailing = false;
+  #rewrapFailing = false;
   #pinned: ValueCipher | undefined;
   #stopped = false;
   private readonly master: MasterKeys;
@@ -45,6 +48,7 @@ export class KeyringService implements OnModuleInit, OnModuleDestroy {
     @Inject(VAULT_CONFIG) config: VaultConfig,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
     private readonly keys: KeysRepository,
+    private readonly audit: AuditLog,
   ) {
     this.master = new MasterKeys(config.masterKey, config.masterKeyPrevious, logger);
   }
@@ -64,8 +68,8 @@ export class KeyringService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Re-reads the stored keys: bootstraps data key v1 and the index root on an empty vault, re-wraps keys still
-   * under VAULT_MASTER_KEY_PREVIOUS, and unwraps versions not yet held. The reload a caller waits for always
+   * Re-reads the stored keys: bootstraps data key v1 and the index root on an empty vault, re-wraps (audited) keys
+   * still under VAULT_MASTER_KEY_PREVIOUS, and unwraps versions not yet held. The reload a caller waits for always
    * starts after its call (a reload in flight may have read the table before the caller's reason to reload
    * was committed); callers arriving together share one.
    */
@@ -187,15 +191,46 @@ export class KeyringService implements OnModuleInit, OnModuleDestroy {
       await this.keys.insertIfAbsent(bootstrap);
       snapshot = await this.keys.snapshot();
     }
-    if (this.master.needsRewrap(snapshot.keys)) {
-      const rewrapped = await this.keys.rewrapAll(this.master.previousId as string, this.master.currentId, (key) => this.master.rewrap(key));
-      if (rewrapped > 0) {
-        this.logger.warn({ keys: rewrapped, from: this.master.previousId, to: this.master.currentId }, 'master-key rotation: re-wrapped stored keys under VAULT_MASTER_KEY');
-      }
-      snapshot = await this.keys.snapshot();
-    }
+    if (this.master.needsRewrap(snapshot.keys) && (await this.rewrapUnderCurrentMasterKey())) snapshot = await this.keys.snapshot();
     this.#loaded = this.master.load(snapshot, this.#loaded, performance.now(), RETIRED_KEY_GRACE_MS);
     this.#pinned = undefined;
+  }
+
+  /**
+   * Re-wraps the keys still under VAULT_MASTER_KEY_PREVIOUS, and records it (a system `rotate` event, operation
+   * `rewrap`: versions and key ids, never a key) in the same transaction: no audit record, no re-wrap. A failure
+   * postpones the re-wrap to the next reload, never the start: until then keys under the previous master key
+   * are unwrapped with it, as during any master-key change. True when keys were re-wrapped.
+   */
+  private async rewrapUnderCurrentMasterKey(): Promise<boolean> {
+    const from = this.master.previousId as string;
+    const to = this.master.currentId;
+    try {
+      const rewrapped = await this.keys.rewrapAll(
+        from,
+        to,
+        (key) => this.master.rewrap(key),
+        async (tx, keys) => {
+          const details = {
+            fromKekId: from,
+            toKekId: to,
+            dataKeyVersions: keys.filter((key) => key.purpose === 'data').map((key) => key.version),
+            indexRoot: keys.some((key) => key.purpose === 'index'),
+          };
+          await this.audit.appendWithin(tx, [keyEventDraft(null, 'rewrap', details)]);
+        },
+      );
+      this.#rewrapFailing = false;
+      if (rewrapped.length === 0) return false;
+      this.logger.warn({ keys: rewrapped.length, from, to }, 'master-key rotation: re-wrapped stored keys under VAULT_MASTER_KEY');
+      return true;
+    } catch (error) {
+      if (!this.#rewrapFailing) {
+        this.logger.warn({ err: (error as Error).name, from, to }, 'master-key rotation postponed: the re-wrap could not be done and audited; retrying on the next key reload');
+      }
+      this.#rewrapFailing = true;
+      return false;
+    }
   }
 
   private async refreshQuietly(): Promise<void> {

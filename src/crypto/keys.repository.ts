@@ -19,6 +19,9 @@ export interface WrappedKeySnapshot {
 
 export type NewWrappedKey = Pick<StoredWrappedKey, 'purpose' | 'version' | 'wrapped' | 'kekId'>;
 
+/** A key a master-key rotation re-wrapped: which one, never its bytes. */
+export type RewrappedKey = Pick<StoredWrappedKey, 'purpose' | 'version'>;
+
 interface WrappedKeyRow {
   purpose: string;
   version: number;
@@ -80,21 +83,31 @@ export class KeysRepository {
 
   /**
    * Master-key rotation: every key wrapped under `fromKekId` is re-wrapped (by `rewrap`, which unwraps with the
-   * previous KEK and wraps with the current one) and filed under `toKekId`, all in one transaction. Rows are
-   * locked first, so instances starting together re-wrap each key once. Returns how many keys changed.
+   * previous KEK and wraps with the current one) and filed under `toKekId`, all in one transaction, which
+   * `recordRewrap` joins (the audit event: the keys change only if it is recorded). Rows are locked first, so
+   * instances starting together re-wrap each key once; an instance finding nothing left records nothing.
+   * Returns which keys changed (purpose and version only).
    */
-  async rewrapAll(fromKekId: string, toKekId: string, rewrap: (key: StoredWrappedKey) => Buffer): Promise<number> {
+  async rewrapAll(
+    fromKekId: string,
+    toKekId: string,
+    rewrap: (key: StoredWrappedKey) => Buffer,
+    recordRewrap: (tx: PrismaTransaction, rewrapped: readonly RewrappedKey[]) => Promise<void>,
+  ): Promise<RewrappedKey[]> {
     return this.prisma.$transaction(async (tx) => {
       const rows = await tx.$queryRaw<WrappedKeyRow[]>`
         SELECT purpose, version, wrapped, kek_id, retired_at, activates_at, clock_timestamp() AS database_now
         FROM wrapped_keys WHERE kek_id = ${fromKekId} ORDER BY purpose, version FOR UPDATE`;
+      const rewrapped: RewrappedKey[] = [];
       for (const row of rows) {
         const key = toStoredKey(row);
         await tx.$executeRaw`
           UPDATE wrapped_keys SET wrapped = ${new Uint8Array(rewrap(key))}, kek_id = ${toKekId}
           WHERE purpose = ${key.purpose} AND version = ${key.version} AND kek_id = ${fromKekId}`;
+        rewrapped.push({ purpose: key.purpose, version: key.version });
       }
-      return rows.length;
+      if (rewrapped.length > 0) await recordRewrap(tx, rewrapped);
+      return rewrapped;
     });
   }
 }

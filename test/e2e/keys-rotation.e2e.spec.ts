@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenCache } from '../../src/cache/token-cache.js';
 import { withSql } from '../support/db-inspect.js';
 import { startTestVault, type TestVault } from '../support/vault.js';
 
@@ -95,7 +96,11 @@ describe('key rotation and re-encryption', () => {
 
   it('reencrypt (202) rewrites every older row, skips erased ones, then retires the old version', async () => {
     // An erased row keeps its key_version but holds no ciphertext: nothing to rewrite, nothing that needs the key.
-    await withSql(vault.database.url, (query) => query("UPDATE tokens SET ciphertext = NULL, erased_at = now() WHERE token_key = (SELECT min(token_key) FROM tokens WHERE key_version = 1)"));
+    // (Erased in SQL here, so the cached copy is dropped as the erasure service does.)
+    const [erased] = await withSql(vault.database.url, (query) =>
+      query<{ token_key: string }>("UPDATE tokens SET ciphertext = NULL, erased_at = now() WHERE token_key = (SELECT min(token_key) FROM tokens WHERE key_version = 1) RETURNING token_key"),
+    );
+    await vault.app.get(TokenCache).forget([erased.token_key]);
     const response = await vault.http().post('/v1/admin/keys/reencrypt').set('Authorization', admin);
     expect(response.status).toBe(202);
     expect(response.body.jobId).toMatch(/^[0-9a-f-]{36}$/);
@@ -115,7 +120,9 @@ describe('key rotation and re-encryption', () => {
 
   it('audits the start and the end of the job', async () => {
     const events = await withSql(vault.database.url, (query) =>
-      query<{ actor_sub: string; details: Record<string, unknown> }>("SELECT actor_sub, details FROM audit_events WHERE action = 'rotate' ORDER BY seq"),
+      query<{ actor_sub: string; details: Record<string, unknown> }>(
+        "SELECT actor_sub, details FROM audit_events WHERE action = 'rotate' AND details->>'operation' NOT IN ('list_keys', 'read_job') ORDER BY seq",
+      ),
     );
     expect(events.map((e) => [e.actor_sub, e.details.operation])).toEqual([
       ['key-officer', 'rotate'],
@@ -157,6 +164,28 @@ describe('key rotation and re-encryption', () => {
       await holder.end();
     }
     expect(await versionsInUse()).toEqual([[3, ZIPS.length]]);
+  });
+
+  it('audits reading the key status and a job (CONTRACT section 10: every admin route), never what was not a job id', async () => {
+    const reads = () =>
+      withSql(vault.database.url, (query) =>
+        query<{ actor_sub: string; outcome: string; details: Record<string, unknown> }>(
+          "SELECT actor_sub, outcome, details FROM audit_events WHERE action = 'rotate' AND details->>'operation' IN ('list_keys', 'read_job') ORDER BY seq",
+        ),
+      );
+    const before = (await reads()).length;
+    const started = await vault.http().post('/v1/admin/keys/reencrypt').set('Authorization', admin);
+    expect((await vault.http().get('/v1/admin/keys').set('Authorization', admin)).status).toBe(200);
+    expect((await vault.http().get(`/v1/admin/jobs/${started.body.jobId}`).set('Authorization', admin)).status).toBe(200);
+    expect((await vault.http().get('/v1/admin/jobs/00000000-0000-4000-8000-000000000000').set('Authorization', admin)).status).toBe(404);
+    expect((await vault.http().get("/v1/admin/jobs/1' OR '1'='1").set('Authorization', admin)).status).toBe(404);
+    expect((await vault.http().get('/v1/admin/keys').set('Authorization', service)).status).toBe(403); // refused by scope: no event
+    expect((await reads()).slice(before)).toEqual([
+      { actor_sub: 'key-officer', outcome: 'allowed', details: { operation: 'list_keys', current: 3, versions: 3 } },
+      { actor_sub: 'key-officer', outcome: 'allowed', details: { operation: 'read_job', jobId: started.body.jobId, found: true, state: expect.stringMatching(/^(running|done)$/) } },
+      { actor_sub: 'key-officer', outcome: 'allowed', details: { operation: 'read_job', jobId: '00000000-0000-4000-8000-000000000000', found: false } },
+      { actor_sub: 'key-officer', outcome: 'allowed', details: { operation: 'read_job', jobId: null, found: false } },
+    ]);
   });
 
   it('an unknown or malformed job id is 404', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { kekId } from '../../src/crypto/envelope.js';
 import { withSql } from '../support/db-inspect.js';
 import { createSigner, type Signer } from '../support/jwt.js';
@@ -48,6 +48,12 @@ describe('master-key rotation (VAULT_MASTER_KEY_PREVIOUS)', () => {
     return response.body;
   }
   const kekIds = () => withSql(database.url, async (query) => (await query<{ kek_id: string }>('SELECT DISTINCT kek_id FROM wrapped_keys')).map((row) => row.kek_id));
+  const rewrapEvents = (url = database.url) =>
+    withSql(url, (query) =>
+      query<{ actor_sub: string; outcome: string; details: Record<string, unknown> }>(
+        "SELECT actor_sub, outcome, details FROM audit_events WHERE action = 'rotate' AND details->>'operation' = 'rewrap' ORDER BY seq",
+      ),
+    );
 
   it('a start with the new key and the previous one re-wraps every stored key under the new key; values are untouched', async () => {
     const before = await withSql(database.url, (query) => query<{ token_key: string; ciphertext: Buffer }>('SELECT token_key, ciphertext FROM tokens ORDER BY 1'));
@@ -67,10 +73,62 @@ describe('master-key rotation (VAULT_MASTER_KEY_PREVIOUS)', () => {
     }
   });
 
+  it('records the re-wrap as one system rotate event with the versions and key ids, never a key, and the chain verifies', async () => {
+    const events = await rewrapEvents();
+    expect(events).toEqual([
+      {
+        actor_sub: 'phi-vault',
+        outcome: 'allowed',
+        details: { operation: 'rewrap', fromKekId: idOf(OLD), toKekId: idOf(NEW), dataKeyVersions: [1, 2], indexRoot: true },
+      },
+    ]);
+    const table = await withSql(database.url, async (query) => JSON.stringify(await query('SELECT * FROM audit_events')));
+    for (const key of [OLD, NEW]) {
+      expect(table).not.toContain(key);
+      expect(table).not.toContain(Buffer.from(key, 'base64').toString('hex'));
+    }
+    const vault = await start({ VAULT_MASTER_KEY: NEW });
+    try {
+      const verified = await vault.http().get('/v1/audit/verify').set('Authorization', await vault.bearer('compliance', ['compliance'], ['audit:read']));
+      expect(verified.body).toMatchObject({ valid: true });
+    } finally {
+      await vault.close();
+    }
+  });
+
+  it('no audit record, no re-wrap: with the audit log failing the start goes on under both keys, and the re-wrap follows once it can be recorded', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const seeding = await startTestVault({ database: fresh, signer, env: { VAULT_MASTER_KEY: OLD } });
+      const issued = await tokenize(seeding, ['02138']);
+      await seeding.close();
+      const sql = (script: string) => withSql(fresh.url, (query) => query(script));
+      await sql(`CREATE FUNCTION test_audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit storage unavailable (test)'; END $$;
+        CREATE TRIGGER test_audit_down BEFORE INSERT ON audit_events FOR EACH STATEMENT EXECUTE FUNCTION test_audit_down()`);
+      const freshKekIds = () => withSql(fresh.url, async (query) => (await query<{ kek_id: string }>('SELECT DISTINCT kek_id FROM wrapped_keys')).map((row) => row.kek_id));
+      const vault = await startTestVault({ database: fresh, signer, env: { VAULT_MASTER_KEY: NEW, VAULT_MASTER_KEY_PREVIOUS: OLD } });
+      try {
+        expect(vault.logs.join('')).toContain('master-key rotation postponed');
+        expect(await freshKekIds()).toEqual([idOf(OLD)]);
+        expect(await rewrapEvents(fresh.url)).toEqual([]);
+        await sql('DROP TRIGGER test_audit_down ON audit_events; DROP FUNCTION test_audit_down()');
+        // The next key reload (every second) re-wraps, now audited.
+        await vi.waitFor(async () => expect(await freshKekIds()).toEqual([idOf(NEW)]), { timeout: 15_000, interval: 200 });
+        expect(await rewrapEvents(fresh.url)).toEqual([expect.objectContaining({ details: expect.objectContaining({ operation: 'rewrap', dataKeyVersions: [1] }) })]);
+        expect(await reveal(vault, issued)).toEqual(['02138']);
+      } finally {
+        await vault.close();
+      }
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('a second start with both keys finds nothing left to re-wrap, and the new key alone then suffices', async () => {
     const again = await start({ VAULT_MASTER_KEY: NEW, VAULT_MASTER_KEY_PREVIOUS: OLD });
     expect(again.logs.join('')).not.toContain('re-wrapped');
     await again.close();
+    expect(await rewrapEvents()).toHaveLength(1); // nothing re-wrapped, nothing recorded
     const vault = await start({ VAULT_MASTER_KEY: NEW });
     try {
       expect(await reveal(vault, tokens)).toEqual(values);
@@ -102,6 +160,7 @@ describe('master-key rotation (VAULT_MASTER_KEY_PREVIOUS)', () => {
       expect(await reveal(upgraded, [...early, ...late])).toEqual(['33101', '33102']);
       const all = await withSql(fresh.url, async (query) => (await query<{ kek_id: string }>('SELECT DISTINCT kek_id FROM wrapped_keys')).map((row) => row.kek_id));
       expect(all).toEqual([idOf(NEW)]);
+      expect(await rewrapEvents(fresh.url)).toHaveLength(1);
     } finally {
       await upgraded?.close();
       await old.close();
