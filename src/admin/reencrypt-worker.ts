@@ -1,11 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { AuditLog } from '../audit/audit-log.service.js';
+import { TokenCache } from '../cache/token-cache.js';
 import { APP_LOGGER, type AppLogger } from '../common/logging/logger.js';
 import { DecryptionError } from '../crypto/aead.js';
 import { KeyringService } from '../crypto/keyring.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { JobsRepository, type ReencryptJob } from './jobs.repository.js';
-import { keyEventDraft } from './key-audit.js';
+import { keyEventDraft } from '../audit/key-event.js';
 
 /** Rows per batch: one transaction each, so an interrupted job loses at most one batch of work (rolled back). */
 export const REENCRYPT_BATCH_ROWS = 500;
@@ -40,6 +41,7 @@ export class ReencryptWorker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly jobs: JobsRepository,
     private readonly keyring: KeyringService,
     private readonly audit: AuditLog,
+    private readonly cache: TokenCache,
     @Inject(APP_LOGGER) private readonly logger: AppLogger,
   ) {}
 
@@ -90,6 +92,8 @@ export class ReencryptWorker implements OnApplicationBootstrap, OnModuleDestroy 
       let claimed: number;
       try {
         const batch = await this.batch(job);
+        // Again after the commit (see batch()): a read that raced the rewrite cannot leave the old ciphertext cached.
+        await this.cache.forget(batch.tokenKeys);
         claimed = batch.claimed;
         if (claimed > 0) this.logger.debug({ jobId: job.id, rows: batch.rewritten }, 're-encryption batch committed');
       } catch (error) {
@@ -107,12 +111,18 @@ export class ReencryptWorker implements OnApplicationBootstrap, OnModuleDestroy 
     }
   }
 
-  /** One batch in one transaction; claimed 0: no row left that another transaction does not hold. */
-  private async batch(job: ReencryptJob): Promise<{ claimed: number; rewritten: number }> {
+  /**
+   * One batch in one transaction; claimed 0: no row left that another transaction does not hold.
+   *
+   * The rewritten rows are dropped from the token cache before the commit and again after it (TokenCache's
+   * protocol). Reads never fail because of a rotation only if no instance keeps serving a cached ciphertext
+   * under an old version once that version is retired and, a grace period later, no longer loaded.
+   */
+  private async batch(job: ReencryptJob): Promise<{ claimed: number; rewritten: number; tokenKeys: string[] }> {
     return this.prisma.$transaction(
       async (tx) => {
         const rows = await this.jobs.claimRows(tx, job.targetVersion, REENCRYPT_BATCH_ROWS);
-        if (rows.length === 0) return { claimed: 0, rewritten: 0 };
+        if (rows.length === 0) return { claimed: 0, rewritten: 0, tokenKeys: [] };
         await this.keyring.ensureVersionsLoaded(rows.map((row) => row.ciphertext));
         const resealed = rows.map((row) => {
           try {
@@ -124,9 +134,11 @@ export class ReencryptWorker implements OnApplicationBootstrap, OnModuleDestroy 
         });
         // Never write below the target: those rows would be selected again forever.
         if (resealed.some((row) => row.keyVersion < job.targetVersion)) throw new Error('the current data key is below the job target');
+        const tokenKeys = rows.map((row) => row.tokenKey);
+        await this.cache.forget(tokenKeys);
         const rewritten = await this.jobs.rewriteRows(tx, resealed);
         await this.jobs.addProgress(tx, job.id, rewritten);
-        return { claimed: rows.length, rewritten };
+        return { claimed: rows.length, rewritten, tokenKeys };
       },
       { timeout: 60_000 },
     );
@@ -141,7 +153,7 @@ export class ReencryptWorker implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async recordFinished(job: ReencryptJob, retired: readonly number[]): Promise<void> {
     try {
-      await this.audit.append([keyEventDraft(null, { operation: 'reencrypt_finished', jobId: job.id, targetVersion: job.targetVersion, rows: job.done, retiredVersions: retired })]);
+      await this.audit.append([keyEventDraft(null, 'reencrypt_finished', { jobId: job.id, targetVersion: job.targetVersion, rows: job.done, retiredVersions: retired })]);
     } catch {
       // The job's own state is committed; the event is lost, and said so in the log (never silently).
       this.logger.error({ jobId: job.id }, 'could not record the end of a re-encryption job in the audit log');
