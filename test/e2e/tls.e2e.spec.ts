@@ -90,4 +90,24 @@ describe('mutual TLS (TLS_CLIENT_CA_FILE)', () => {
       expect.objectContaining({ actor_sub: 'key-officer', actor_client_id: 'ops-console', details: expect.objectContaining({ clientCertSubject: 'O=phi-vault development, CN=dev-client' }) }),
     ]);
   });
+
+  it('records the client certificate subject on every event, tokenize and detokenize (allowed or refused) included', async () => {
+    const auth = `Bearer ${await signer.mint({ sub: 'ingest-svc', roles: ['service'], scope: 'vault:tokenize vault:detokenize' })}`;
+    const call = (path: string, body: unknown) => httpsJson(`${url}${path}`, { ...asClient(pki), method: 'POST', headers: { Authorization: auth }, body });
+    const tokenized = await call('/v1/tokenize', { items: [{ type: 'ssn', value: '219-09-9999' }] });
+    expect(tokenized.status).toBe(200);
+    const token = tokenized.body.items[0].token as string;
+    expect((await call('/v1/detokenize', { tokens: [token], purpose: 'treatment', justification: 'Medication reconciliation' })).status).toBe(200);
+    // Refused before any lookup (break-glass without its scope), and still recorded, as denied.
+    expect((await call('/v1/detokenize', { tokens: [token], purpose: 'emergency', justification: 'Unconscious patient in the emergency room', breakGlass: true })).status).toBe(403);
+    const events = await withSql(vault.database.url, (query) =>
+      query<{ action: string; outcome: string; details: Record<string, unknown> }>("SELECT action, outcome, details FROM audit_events WHERE actor_sub = 'ingest-svc' ORDER BY seq"),
+    );
+    expect(events.map((event) => [event.action, event.outcome])).toEqual([
+      ['tokenize', 'allowed'],
+      ['detokenize', 'allowed'],
+      ['detokenize', 'denied'],
+    ]);
+    for (const event of events) expect(event.details.clientCertSubject).toBe('O=phi-vault development, CN=dev-client');
+  });
 });
