@@ -56,9 +56,12 @@ describe('audit log immutability and tamper evidence', () => {
       ['TRUNCATE audit_events CASCADE', /audit_events is append-only: TRUNCATE is refused/],
       ["UPDATE audit_reviews SET status = 'violation'", /audit_reviews is append-only: UPDATE is refused/],
       ['DELETE FROM audit_reviews', /audit_reviews is append-only: DELETE is refused/],
+      ['TRUNCATE audit_reviews', /audit_reviews is append-only: TRUNCATE is refused/],
     ])('%s fails, even as superuser', async (sql, message) => {
       await expect(withSql(vault.database.url, (query) => query(sql))).rejects.toThrow(message);
       expect(await verify()).toMatchObject({ valid: true, events: 10, head: exportedHead });
+      const review = await vault.http().get(`/v1/audit/events/${firstEventId}`).set('Authorization', auditor);
+      expect(review.body.review).toMatchObject({ status: 'approved', reviewer: 'compliance-ann' }); // the decision is still there
     });
   });
 
