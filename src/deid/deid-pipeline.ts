@@ -61,7 +61,8 @@ interface Batch {
 }
 
 interface InFlight {
-  readonly output: Promise<string>;
+  /** The batch's output lines, in pieces of about OUTPUT_PIECE_CHARS. */
+  readonly output: Promise<string[]>;
   settled: boolean;
 }
 
@@ -90,9 +91,9 @@ export async function* deidentifyNdjson(
 
   try {
     for (;;) {
-      while (inFlight.length > 0 && inFlight[0].settled) yield await (inFlight.shift() as InFlight).output;
+      while (inFlight.length > 0 && inFlight[0].settled) yield* await (inFlight.shift() as InFlight).output;
       if (inFlight.length >= options.maxInFlight) {
-        yield await (inFlight.shift() as InFlight).output;
+        yield* await (inFlight.shift() as InFlight).output;
         continue;
       }
       if (nextQueued < queued.length) {
@@ -113,7 +114,7 @@ export async function* deidentifyNdjson(
       if (inputDone) {
         if (batch.lines.length > 0) send();
         if (inFlight.length === 0) return;
-        yield await (inFlight.shift() as InFlight).output;
+        yield* await (inFlight.shift() as InFlight).output;
         continue;
       }
       nextLines ??= lines.next();
@@ -158,19 +159,31 @@ function deidentifyLine(raw: RawLine, walker: RecordWalker): LineWork {
   }
 }
 
+/**
+ * A batch's output is cut into strings of about this many characters. One string for a whole batch (some
+ * 300 KB) would land in V8's large-object space, which only a full garbage collection frees: streaming a
+ * million records then grew the heap by some 50 MiB of dead output before one ran.
+ */
+const OUTPUT_PIECE_CHARS = 16 * 1024;
+
 /** Fetches the batch's tokens, puts them in place and writes the batch's output. Never rejects. */
-async function settleBatch(batch: Batch, fetchTokens: FetchTokens, stats: DeidStats, options: PipelineOptions): Promise<string> {
+async function settleBatch(batch: Batch, fetchTokens: FetchTokens, stats: DeidStats, options: PipelineOptions): Promise<string[]> {
   try {
     await fillSlots(batch.lines, fetchTokens, options.batchValues, true);
   } catch {
     for (const work of batch.lines) work.failure ??= failureOf(undefined);
   }
+  const pieces: string[] = [];
   let output = '';
   for (const work of batch.lines) {
     stats.lines += 1;
     if (work.failure !== undefined) {
       stats.errors += 1;
       output += `${errorLine(work.line, work.failure.code, work.failure.detail)}\n`;
+      if (output.length >= OUTPUT_PIECE_CHARS) {
+        pieces.push(output);
+        output = '';
+      }
       continue;
     }
     const walked = work.walked as WalkedRecord;
@@ -178,8 +191,13 @@ async function settleBatch(batch: Batch, fetchTokens: FetchTokens, stats: DeidSt
     stats.tokens += walked.slots.length;
     for (const rule of walked.changed) stats.changed[rule] = (stats.changed[rule] ?? 0) + 1;
     output += `${JSON.stringify(work.record)}\n`;
+    if (output.length >= OUTPUT_PIECE_CHARS) {
+      pieces.push(output);
+      output = '';
+    }
   }
-  return output;
+  if (output !== '') pieces.push(output);
+  return pieces;
 }
 
 /** One tokenize call per mode and chunk of values. A token space running out is retried line by line. */
