@@ -18,7 +18,8 @@ options:
   --no-wait            reencrypt: print the job id and return
   --wait               status <jobId>: follow the job until it ends`;
 
-const POLL_MS = 500;
+/** Every poll of a job is an audited admin call (read_job): once a second draws a smooth bar without burying the log. */
+const POLL_MS = 1_000;
 
 interface JobView {
   readonly jobId: string;
