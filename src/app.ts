@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
+import { answerFrameworkError } from './common/errors/problem.filter.js';
 import { logEveryRequest, routeTemplateOf } from './common/logging/access-log.js';
 import { NestPinoLogger, type AppLogger } from './common/logging/logger.js';
 import { requestIdFor } from './common/logging/request-id.js';
@@ -23,6 +24,9 @@ export async function createVaultApp(config: VaultConfig, logger: AppLogger): Pr
     // The caller's X-Request-Id when it is well-formed, else a UUID (see request-id.ts); never trusted blindly.
     requestIdHeader: false,
     genReqId: requestIdFor,
+    // Path parameters are tokens (an email token can be 254 characters) and patientRefs (128): room for both.
+    routerOptions: { maxParamLength: 1024 },
+    frameworkErrors: answerFrameworkError,
     ...(config.tls === null ? {} : { https: httpsOptionsOf(config.tls) }),
   });
   const fastify = adapter.getInstance();
@@ -41,10 +45,16 @@ export async function createVaultApp(config: VaultConfig, logger: AppLogger): Pr
     abortOnError: false,
     bodyParser: false,
   });
-  recordHttpMetrics(app);
-  setupOpenApi(app);
-  await app.init();
-  await fastify.ready();
+  try {
+    recordHttpMetrics(app);
+    setupOpenApi(app);
+    await app.init();
+    await fastify.ready();
+  } catch (error) {
+    // A half-started app still holds pools and connections: release them before reporting the failure.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }
 

@@ -191,6 +191,29 @@ describe('the HTTP edge: JSON only, nothing echoed, anonymous calls refused befo
     });
   });
 
+  describe('path parameters', () => {
+    it('takes a 254-character email token and a 128-character patientRef; past the limit it is still a problem, unechoed', async () => {
+      const admin = await vault.bearer('edge-admin', ['service'], ['vault:tokenize', 'vault:admin']);
+      const longEmail = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(53)}.invalid`;
+      expect(longEmail).toHaveLength(254);
+      const described = await vault.http().get(`/v1/tokens/${encodeURIComponent(longEmail)}`).set('Authorization', service);
+      expect(described.status).toBe(404);
+      expect(described.headers['content-type']).toMatch(problemJson);
+      const erased = await vault.http().delete(`/v1/patients/${'P'.repeat(128)}/tokens`).set('Authorization', admin).send({ purpose: 'legal', justification: 'Edge test of a long reference' });
+      expect(erased.status).toBe(200);
+      const tooLong = `${SSN}${'9'.repeat(2000)}`;
+      const refused = await vault.http().get(`/v1/tokens/${tooLong}`).set('Authorization', service);
+      expect(refused.status).toBe(414);
+      expect(refused.headers['content-type']).toMatch(problemJson);
+      expect(refused.body).toMatchObject({ status: 414, code: 'uri_too_long', requestId: expect.any(String) });
+      expectNoEcho(refused.text);
+      const badEncoding = await inject({ method: 'GET', url: `/v1/tokens/${SSN}%E0%A4%A`, headers: { authorization: service } });
+      expect(badEncoding.statusCode).toBe(400);
+      expect(badEncoding.json()).toMatchObject({ code: 'malformed_url' });
+      expectNoEcho(badEncoding.body);
+    });
+  });
+
   describe('request ids', () => {
     it('honours a well-formed X-Request-Id: echoed in the header and in the problem body', async () => {
       const response = await vault.http().post('/v1/tokenize').set('X-Request-Id', 'trace-01.abc_DEF').set('Authorization', service).send({ items: [] });

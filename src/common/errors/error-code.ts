@@ -8,6 +8,8 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   NotFound = 'not_found',
   MethodNotAllowed = 'method_not_allowed',
+  MalformedUrl = 'malformed_url',
+  UriTooLong = 'uri_too_long',
   Conflict = 'conflict',
   TokenSpaceExhausted = 'token_space_exhausted',
   RateLimited = 'rate_limited',
@@ -40,6 +42,10 @@ export function describeErrorCode(code: ErrorCode): ErrorCodeInfo {
       return { status: 404, title: 'Not found' };
     case ErrorCode.MethodNotAllowed:
       return { status: 405, title: 'Method not allowed' };
+    case ErrorCode.MalformedUrl:
+      return { status: 400, title: 'Malformed URL' };
+    case ErrorCode.UriTooLong:
+      return { status: 414, title: 'URI too long' };
     case ErrorCode.Conflict:
       return { status: 409, title: 'Conflict' };
     case ErrorCode.TokenSpaceExhausted:

@@ -53,6 +53,20 @@ export function sendProblem(reply: FastifyReply, error: VaultError): FastifyRepl
   return reply.status(body.status).headers(error.headers).type(PROBLEM_MEDIA_TYPE).send(body);
 }
 
+/**
+ * Fastify's `frameworkErrors`: errors its router raises before any hook runs. Its own answers quote the whole
+ * path (which can hold a token, or a value pasted by mistake), so they are answered here, in our wording.
+ */
+export function answerFrameworkError(error: Error & { code?: string }, _request: FastifyRequest, reply: FastifyReply): void {
+  const refusal =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new VaultError(ErrorCode.UriTooLong, 'A path segment is longer than the 1024 characters the vault accepts.')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? new VaultError(ErrorCode.MalformedUrl, 'The URL is not well-formed (bad percent-encoding).')
+        : toVaultError(error);
+  void sendProblem(reply, refusal);
+}
+
 /** Maps framework and parser errors (which may quote input) to codes with our own wording. */
 export function toVaultError(exception: unknown): VaultError {
   if (exception instanceof VaultError) return exception;
