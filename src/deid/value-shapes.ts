@@ -16,8 +16,11 @@ const PHONE = /^(?:\+1[ .-]?)?(?:\(\d{3}\) ?|\d{3}[-. ])\d{3}[-. ]\d{4}$/;
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,255}\.[A-Za-z]{2,63}$/;
 const URL_SHAPE = /^(?:(?:https?|ftp):\/\/|www\.)\S+$/i;
 const ZIP = /^\d{5}(?:-\d{4})?$/;
-/** Free text is scanned up to this many characters (a longer value is rarely anything but free text). */
-const MAX_EMBEDDED_SCAN = 64 * 1024;
+/**
+ * Longer strings are not scanned and count as `embedded`: a value this long is free text, and bounding the
+ * scan bounds what one hostile value can cost.
+ */
+export const MAX_EMBEDDED_SCAN = 4096;
 
 export function looksLike(kind: ValueKind, value: string): boolean {
   if (value.length === 0) return false;

@@ -101,3 +101,15 @@ describe('identifiers embedded in text', () => {
     }
   });
 });
+
+describe('embedded scan bounds', () => {
+  it('a long value without an identifier is not embedded; over the scan limit a value counts as free text', async () => {
+    const { looksLike, MAX_EMBEDDED_SCAN } = await import('../../../src/deid/value-shapes.js');
+    const near = `${'a'.repeat(MAX_EMBEDDED_SCAN - 2)}@x`;
+    expect(hasEmbeddedIdentifier(near)).toBe(false);
+    expect(looksLike('embedded', near)).toBe(false);
+    expect(looksLike('embedded', 'b'.repeat(MAX_EMBEDDED_SCAN + 1))).toBe(true);
+    expect(hasEmbeddedIdentifier('mail me at ann.lee@example.org please')).toBe(true);
+    expect(hasEmbeddedIdentifier('a@b')).toBe(false);
+  });
+});
