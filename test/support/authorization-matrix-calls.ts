@@ -330,7 +330,8 @@ export const CALLS: readonly Call[] = [
     pending: 'issue 7 (erasure)',
     prepare: async (context) => {
       const patientRef = context.fresh('P-ERASE');
-      const tokens = await tokenizeTexts(context, ['First note of the patient', 'Second note of the patient'], patientRef);
+      // Values of this row only: a deterministic re-tokenize would answer an earlier row's tokens, of another patient.
+      const tokens = await tokenizeTexts(context, [`First note of ${patientRef}`, `Second note of ${patientRef}`], patientRef);
       return { patientRef, tokens: tokens.join(' ') };
     },
     send: (context, auth, target) => context.vault.http().delete(`/v1/patients/${encodeURIComponent(target.patientRef)}/tokens`).set('Authorization', auth).send(ERASURE),
