@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AuditLog } from '../../src/audit/audit-log.service.js';
 import { GroupCommitTimeoutError } from '../../src/common/batching/group-commit.js';
@@ -203,6 +204,25 @@ describe('fail closed with a deadline: the pool connection wait is bounded', () 
       resume();
       await holding;
       await vault.close();
+    }
+  });
+
+  it('a database that accepts connections but never answers fails the start within the connect timeout, never hangs it', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket)); // a hung server: TCP accepted, no reply ever
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `postgresql://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/phi_vault`;
+    try {
+      const started = startTestVault({
+        signer,
+        database: { name: 'silent', url, drop: async () => undefined },
+        env: { DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_MS: '300' },
+      });
+      await expect(started).rejects.toThrow();
+      expect(sockets.length).toBeGreaterThan(0); // it did try, and gave up
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 });
