@@ -30,6 +30,8 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
   }
 
   override handleRequest<T = Principal>(error: unknown, principal: T | false, info: unknown): T {
+    // The vault's own refusals (the key endpoint unreachable: 503, fail closed) keep their code.
+    if (error instanceof VaultError) throw error;
     if (error || !principal) {
       const reason = (info as { reason?: unknown } | undefined)?.reason;
       throw new VaultError(ErrorCode.Unauthenticated, `Authentication failed: ${typeof reason === 'string' ? reason : 'a valid bearer token is required'}.`, {

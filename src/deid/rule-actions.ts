@@ -1,5 +1,5 @@
 import { isInvalid, type Parsed, type TokenType } from '../formats/format.js';
-import { maskValue } from '../formats/mask.js';
+import { maskedForm } from '../policy/masked-form.js';
 import { formatOf } from '../formats/registry.js';
 import type { TokenizeMode } from '../tokens/dto/tokenize.dto.js';
 import type { CompiledPolicy, CompiledRule } from './compiled-policy.js';
@@ -80,7 +80,7 @@ export class RuleActions {
       case 'tokenize':
         return this.tokenize(compiled, value, holder, key, scope);
       case 'mask':
-        result = maskValue(String(value));
+        result = maskedForm(String(value));
         break;
       case 'hash': {
         const digest = rule.key === 'request' ? this.keys.requestDigest : this.vaultDigest;

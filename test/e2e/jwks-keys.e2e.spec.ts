@@ -157,9 +157,11 @@ describe('AUTH_JWKS_URL: cache expiry and an unreachable identity provider', () 
   /** Refused without revealing anything: not the value, not where the keys live, not why the fetch failed. */
   async function expectRefusedAndNothingRevealed() {
     const response = await detokenize(b);
-    expect([401, 503]).toContain(response.status);
+    // Not the caller's fault: 503 with Retry-After (fail closed), not a 401 that tells a client to re-authenticate.
+    expect(response.status).toBe(503);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(response.body.code).toMatch(/^(unauthenticated|service_unavailable)$/);
+    expect(response.body.code).toBe('service_unavailable');
+    expect(response.headers['retry-after']).toBeDefined();
     expect(response.text).not.toContain(VALUE);
     expect(response.text).not.toContain(VALUE.replaceAll('-', ''));
     expect(response.text).not.toContain(String(idp.port));

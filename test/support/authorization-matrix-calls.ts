@@ -309,7 +309,6 @@ export const CALLS: readonly Call[] = [
   {
     name: 'DELETE /v1/tokens/{token}',
     needs: ['vault:admin'],
-    pending: 'issue 7 (erasure)',
     prepare: async (context) => {
       const value = `Erase me ${context.fresh('token')}`;
       const [token] = await tokenizeTexts(context, [value]);
@@ -327,7 +326,6 @@ export const CALLS: readonly Call[] = [
   {
     name: 'DELETE /v1/patients/{patientRef}/tokens',
     needs: ['vault:admin'],
-    pending: 'issue 7 (erasure)',
     prepare: async (context) => {
       const patientRef = context.fresh('P-ERASE');
       // Values of this row only: a deterministic re-tokenize would answer an earlier row's tokens, of another patient.
