@@ -59,6 +59,8 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
   const databaseTimeouts = {
     connectMs: integer(problems, 'DATABASE_CONNECT_TIMEOUT_MS', text('DATABASE_CONNECT_TIMEOUT_MS'), 5000, 100, 60_000),
     idleInTransactionMs: integer(problems, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', text('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'), 30_000, 0, 3_600_000),
+    statementMs: integer(problems, 'DATABASE_STATEMENT_TIMEOUT_MS', text('DATABASE_STATEMENT_TIMEOUT_MS'), 60_000, 1000, 3_600_000),
+    lockMs: integer(problems, 'DATABASE_LOCK_TIMEOUT_MS', text('DATABASE_LOCK_TIMEOUT_MS'), 10_000, 100, 3_600_000),
   };
   const redisKeyPrefix = text('REDIS_KEY_PREFIX') ?? 'phi-vault:';
   const tokenCacheTtlSeconds = integer(problems, 'VAULT_CACHE_TTL_SECONDS', text('VAULT_CACHE_TTL_SECONDS'), 300, 0, 86_400);

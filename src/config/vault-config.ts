@@ -23,7 +23,16 @@ export interface VaultConfig {
    * get a pool connection; `idleInTransactionMs` (0: off) before the server ends a vault session idle inside a
    * transaction, releasing its locks (the audit chain lock among them) should that process freeze.
    */
-  readonly databaseTimeouts: { readonly connectMs: number; readonly idleInTransactionMs: number };
+  /**
+   * Bounds on every wait for PostgreSQL (fail closed, never hang): a pool connection, a session idle inside a
+   * transaction, any one statement, any one lock wait. A statement that hits one fails, and the call answers 503.
+   */
+  readonly databaseTimeouts: {
+    readonly connectMs: number;
+    readonly idleInTransactionMs: number;
+    readonly statementMs: number;
+    readonly lockMs: number;
+  };
   /**
    * Group commit of audit appends: a batch closes after `batchWindowMs` or at `batchMax` requests, whichever first.
    * `appendTimeoutMs`: the longest a caller waits for its event to commit (and a batch for the chain lock) before 503.

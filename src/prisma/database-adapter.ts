@@ -18,18 +18,21 @@ export interface VaultDatabase {
  * Nothing waits for PostgreSQL without bound (fail closed, not hang): getting a pool connection, or opening one,
  * fails after `databaseTimeouts.connectMs`; and the server ends a vault session left idle inside a transaction
  * for `idleInTransactionMs`, which rolls it back and releases its locks, so a frozen or cut-off vault process
- * can never hold the audit chain lock (or a row lock) for good. Each statement's own lock waits are bounded
- * where they happen (audit_append, the re-encryption job's final lock).
+ * can never hold the audit chain lock (or a row lock) for good. Every statement is bounded by `statementMs`
+ * and every lock wait by `lockMs` (a table locked by a migration or an operator must not hang requests);
+ * audit_append and the re-encryption job's final lock set tighter bounds of their own.
  */
 export async function openVaultDatabase(config: VaultConfig, logger: AppLogger): Promise<VaultDatabase> {
   if (config.databaseUrl !== null) {
-    const { connectMs, idleInTransactionMs } = config.databaseTimeouts;
+    const { connectMs, idleInTransactionMs, statementMs, lockMs } = config.databaseTimeouts;
     return {
       kind: 'postgresql',
       adapter: new PrismaPg({
         connectionString: config.databaseUrl,
         max: config.databasePoolSize,
         connectionTimeoutMillis: connectMs,
+        statement_timeout: statementMs,
+        lock_timeout: lockMs,
         ...(idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
       }),
       close: async () => undefined,

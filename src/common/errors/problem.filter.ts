@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Inject } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, describeErrorCode, problemType } from './error-code.js';
 import { VaultError } from './vault-error.js';
+import { isDatabaseUnavailable } from '../../prisma/database-unavailable.js';
 import { APP_LOGGER, type AppLogger } from '../logging/logger.js';
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
@@ -85,6 +86,12 @@ export function toVaultError(exception: unknown): VaultError {
   if (status === 405) return new VaultError(ErrorCode.MethodNotAllowed, 'The method is not allowed on this resource.');
   if (status === 401) return new VaultError(ErrorCode.Unauthenticated, 'A valid bearer token is required.');
   if (status === 403) return new VaultError(ErrorCode.Forbidden, 'The caller is not allowed to do this.');
+  if (isDatabaseUnavailable(exception)) {
+    return new VaultError(ErrorCode.ServiceUnavailable, 'The database did not answer in time, so nothing was revealed or stored; retry shortly.', {
+      headers: { 'Retry-After': '1' },
+      cause: exception,
+    });
+  }
   return new VaultError(ErrorCode.Internal, 'The vault could not complete the request.', { cause: exception });
 }
 

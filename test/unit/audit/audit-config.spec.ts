@@ -31,12 +31,15 @@ describe('audit group-commit and database deadline configuration', () => {
     });
   });
 
-  it('bounds database waits by default: 5 s to get a connection, 30 s idle inside a transaction', () => {
-    expect(loadConfig(env(), dir).databaseTimeouts).toEqual({ connectMs: 5000, idleInTransactionMs: 30_000 });
-    expect(loadConfig(env({ DATABASE_CONNECT_TIMEOUT_MS: '100', DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0' }), dir).databaseTimeouts).toEqual({
-      connectMs: 100,
-      idleInTransactionMs: 0,
+  it('bounds database waits by default: 5 s to get a connection, 30 s idle inside a transaction, 60 s a statement, 10 s a lock', () => {
+    expect(loadConfig(env(), dir).databaseTimeouts).toEqual({ connectMs: 5000, idleInTransactionMs: 30_000, statementMs: 60_000, lockMs: 10_000 });
+    const custom = env({
+      DATABASE_CONNECT_TIMEOUT_MS: '100',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '0',
+      DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+      DATABASE_LOCK_TIMEOUT_MS: '500',
     });
+    expect(loadConfig(custom, dir).databaseTimeouts).toEqual({ connectMs: 100, idleInTransactionMs: 0, statementMs: 2000, lockMs: 500 });
   });
 
   it.each([
