@@ -191,6 +191,16 @@ describe('the HTTP edge: JSON only, nothing echoed, anonymous calls refused befo
     });
   });
 
+  describe('query strings', () => {
+    it('an unknown query parameter is reported at (query), unnamed, and its value is not echoed', async () => {
+      const reader = await vault.bearer('edge-reader', ['compliance'], ['audit:read']);
+      const response = await vault.http().get(`/v1/audit/events?${encodeURIComponent(SSN)}=${encodeURIComponent(NAME)}`).set('Authorization', reader);
+      expect(response.status).toBe(422);
+      expect(response.body.errors).toEqual([{ path: '(query)', message: 'has an unknown field' }]);
+      expectNoEcho(response.text);
+    });
+  });
+
   describe('path parameters', () => {
     it('takes a 254-character email token and a 128-character patientRef; past the limit it is still a problem, unechoed', async () => {
       const admin = await vault.bearer('edge-admin', ['service'], ['vault:tokenize', 'vault:admin']);

@@ -1,4 +1,4 @@
-import type { PipeTransform } from '@nestjs/common';
+import type { ArgumentMetadata, PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 import { VaultError, type FieldError } from '../errors/vault-error.js';
 
@@ -7,13 +7,13 @@ import { VaultError, type FieldError } from '../errors/vault-error.js';
  * request schemas are strict objects and arrays, no records), so a path never holds a key the caller chose;
  * unknown keys are reported at their object's path, unnamed (see toFieldErrors).
  */
-export function formatPath(path: readonly PropertyKey[]): string {
+export function formatPath(path: readonly PropertyKey[], root = '(body)'): string {
   let text = '';
   for (const step of path) {
     if (typeof step === 'number') text += `[${step}]`;
     else text += text === '' ? String(step) : `.${String(step)}`;
   }
-  return text === '' ? '(body)' : text;
+  return text === '' ? root : text;
 }
 
 /**
@@ -85,17 +85,18 @@ function article(expected: string): string {
 }
 
 /** Issues to field errors, in zod's order. An object with unknown keys is one error at the object's path. */
-export function toFieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: messageFor(issue) }));
+export function toFieldErrors(error: z.ZodError, root = '(body)'): FieldError[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path, root), message: messageFor(issue) }));
 }
 
 /** Validates a request part against a zod schema; 422 problem+json naming every bad field. */
 export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(private readonly schema: S) {}
 
-  transform(input: unknown): z.output<S> {
+  /** An issue about the part as a whole (an unknown field at the top) is reported at `(body)` or `(query)`. */
+  transform(input: unknown, metadata?: ArgumentMetadata): z.output<S> {
     const result = this.schema.safeParse(input, { reportInput: true });
-    if (!result.success) throw VaultError.validation(toFieldErrors(result.error));
+    if (!result.success) throw VaultError.validation(toFieldErrors(result.error, metadata?.type === 'query' ? '(query)' : '(body)'));
     return result.data;
   }
 }

@@ -113,5 +113,6 @@ describe('validation errors never echo what was submitted', () => {
   it('formats paths as items[3].value', () => {
     expect(formatPath(['items', 3, 'value'])).toBe('items[3].value');
     expect(formatPath([])).toBe('(body)');
+    expect(formatPath([], '(query)')).toBe('(query)');
   });
 });
