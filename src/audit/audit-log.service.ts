@@ -4,6 +4,7 @@ import { GroupCommit, type BatchBudget } from '../common/batching/group-commit.j
 import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
+import { MetricsService } from '../health/metrics.service.js';
 import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from './audit-event.js';
 import { AuditRepository } from './audit.repository.js';
@@ -34,6 +35,7 @@ export class AuditLog implements OnModuleDestroy {
     private readonly prisma: PrismaService,
     private readonly repository: AuditRepository,
     @Inject(VAULT_CONFIG) config: VaultConfig,
+    private readonly metrics: MetricsService,
   ) {
     this.batches = new GroupCommit((requests, budget) => this.commitBatch(requests, budget), {
       windowMs: config.audit.batchWindowMs,
@@ -75,7 +77,11 @@ export class AuditLog implements OnModuleDestroy {
    * answered 503 does not commit their events later.
    */
   private async commitBatch(requests: readonly AppendRequest[], budget: BatchBudget): Promise<AuditEvent[][]> {
+    const endTimer = this.metrics.auditCommitDuration.startTimer();
     const events = await this.link(this.prisma, requests.flat(), budget.remainingMs ?? undefined);
+    endTimer();
+    this.metrics.auditBatchSize.observe(requests.length);
+    observeCommitted(this.metrics, events);
     let offset = 0;
     return requests.map((drafts) => {
       const own = events.slice(offset, offset + drafts.length);
@@ -94,6 +100,21 @@ export class AuditLog implements OnModuleDestroy {
       lockWaitMs,
     );
     return events.map((event, index) => ({ ...event, ...links[index] }));
+  }
+}
+
+/**
+ * Metrics of events known to be committed (the group-committed path: appendWithin's events commit, or not,
+ * with their caller's transaction). Counts only: labels are actions, outcomes and levels, never tokens.
+ */
+function observeCommitted(metrics: MetricsService, events: readonly AuditEvent[]): void {
+  for (const event of events) {
+    metrics.auditEvents.inc({ action: event.action, outcome: event.outcome });
+    if (event.action !== 'detokenize') continue;
+    if (event.breakGlass) metrics.breakGlassCalls.inc({ outcome: event.outcome });
+    const reveals = event.details.reveals;
+    if (typeof reveals !== 'object' || reveals === null) continue;
+    for (const [level, count] of Object.entries(reveals)) if (typeof count === 'number' && count > 0) metrics.reveals.inc({ level }, count);
   }
 }
 

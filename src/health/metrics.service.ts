@@ -21,6 +21,49 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly auditCommitDuration = new Histogram({
+    name: 'phi_vault_audit_commit_duration_seconds',
+    help: 'Time to commit one group-commit batch of audit events (one statement, one chain lock)',
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+
+  readonly auditBatchSize = new Histogram({
+    name: 'phi_vault_audit_batch_requests',
+    help: 'Requests whose events one audit batch committed together',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [this.registry],
+  });
+
+  readonly auditEvents = new Counter({
+    name: 'phi_vault_audit_events_total',
+    help: 'Audit events committed, by action and outcome',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counted once the detokenize event is committed, i.e. when the reveal may go out. */
+  readonly reveals = new Counter({
+    name: 'phi_vault_reveals_total',
+    help: 'Detokenized tokens by reveal level (plain, masked, denied, not_found)',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+
+  readonly breakGlassCalls = new Counter({
+    name: 'phi_vault_break_glass_calls_total',
+    help: 'Break-glass detokenize calls by outcome (allowed, partial, denied)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokensIssued = new Counter({
+    name: 'phi_vault_tokens_issued_total',
+    help: 'New tokens stored, by mode (a deterministic re-tokenization of a known value issues none)',
+    labelNames: ['mode'] as const,
+    registers: [this.registry],
+  });
+
   /** `result`: hit, miss, rejected (failed authentication: forged or corrupt), bypassed (cache unreachable or being cleared). */
   readonly tokenCacheLookups = new Counter({
     name: 'phi_vault_token_cache_lookups_total',

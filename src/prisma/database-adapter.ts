@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import type { AppLogger } from '../common/logging/logger.js';
 import type { VaultConfig } from '../config/vault-config.js';
 import { openEmbeddedDatabase } from './embedded-database.js';
@@ -9,7 +10,17 @@ export const DATABASE = Symbol('DATABASE');
 export interface VaultDatabase {
   readonly kind: 'postgresql' | 'embedded';
   readonly adapter: PrismaPg | Awaited<ReturnType<typeof openEmbeddedDatabase>>['adapter'];
+  /** Connections of the PostgreSQL pool right now (for saturation metrics); null for the embedded database. */
+  poolUsage(): PoolUsage | null;
   close(): Promise<void>;
+}
+
+export interface PoolUsage {
+  readonly max: number;
+  /** Connections open, idle among them, and callers waiting for one. */
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
 }
 
 /**
@@ -25,20 +36,23 @@ export interface VaultDatabase {
 export async function openVaultDatabase(config: VaultConfig, logger: AppLogger): Promise<VaultDatabase> {
   if (config.databaseUrl !== null) {
     const { connectMs, idleInTransactionMs, statementMs, lockMs } = config.databaseTimeouts;
+    // The vault's own pool, so its usage can be read; Prisma's $disconnect ends it (disposeExternalPool).
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: config.databasePoolSize,
+      connectionTimeoutMillis: connectMs,
+      statement_timeout: statementMs,
+      lock_timeout: lockMs,
+      ...(idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
+    });
     return {
       kind: 'postgresql',
-      adapter: new PrismaPg({
-        connectionString: config.databaseUrl,
-        max: config.databasePoolSize,
-        connectionTimeoutMillis: connectMs,
-        statement_timeout: statementMs,
-        lock_timeout: lockMs,
-        ...(idleInTransactionMs > 0 ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
-      }),
+      adapter: new PrismaPg(pool, { disposeExternalPool: true }),
+      poolUsage: () => ({ max: config.databasePoolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: async () => undefined,
     };
   }
   const embedded = await openEmbeddedDatabase(config.stateDir);
   for (const migration of embedded.migrations.applied) logger.info({ migration }, 'embedded database migrated');
-  return { kind: 'embedded', adapter: embedded.adapter, close: () => embedded.close() };
+  return { kind: 'embedded', adapter: embedded.adapter, poolUsage: () => null, close: () => embedded.close() };
 }

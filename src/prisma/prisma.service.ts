@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { DATABASE, type VaultDatabase } from './database-adapter.js';
+import { DATABASE, type PoolUsage, type VaultDatabase } from './database-adapter.js';
 
 /** The only place that constructs the Prisma client. Only repositories use it. */
 @Injectable()
@@ -11,6 +11,11 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
 
   get databaseKind(): VaultDatabase['kind'] {
     return this.database.kind;
+  }
+
+  /** The PostgreSQL pool's connections right now; null on the embedded database (one connection). */
+  poolUsage(): PoolUsage | null {
+    return this.database.poolUsage();
   }
 
   async onModuleDestroy(): Promise<void> {
