@@ -46,13 +46,19 @@ function toParsed(parts: DateParts): Parsed<DateLayout> {
   return { canonical: `${parts.year}-${parts.month}-${parts.day}`, layout: parts.layout };
 }
 
-/** The canonical date `dayIndex` days after 0001-01-01. */
-function dateOfDayIndex(dayIndex: number): string {
+/** The canonical date `dayIndex` days after 0001-01-01 (dayIndex in [0, DAYS_IN_CALENDAR)). */
+export function dateOfDayIndex(dayIndex: number): string {
   const date = new Date(FIRST_DAY_MS + dayIndex * MS_PER_DAY);
   const year = String(date.getUTCFullYear()).padStart(4, '0');
   const month = String(date.getUTCMonth() + 1).padStart(2, '0');
   const day = String(date.getUTCDate()).padStart(2, '0');
   return `${year}-${month}-${day}`;
+}
+
+/** How many days a canonical date lies after 0001-01-01: the inverse of dateOfDayIndex. */
+export function dayIndexOf(canonical: string): number {
+  const midnight = new Date(0).setUTCFullYear(Number(canonical.slice(0, 4)), Number(canonical.slice(5, 7)) - 1, Number(canonical.slice(8, 10)));
+  return Math.round((midnight - FIRST_DAY_MS) / MS_PER_DAY);
 }
 
 export const dateFormat: TokenFormat<DateLayout> = {
