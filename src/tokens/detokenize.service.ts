@@ -9,20 +9,31 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { KeyringService } from '../crypto/keyring.service.js';
+import type { TokenType } from '../formats/format.js';
 import { maskValue } from '../formats/mask.js';
 import { formatOf } from '../formats/registry.js';
 import { tokenKey } from '../formats/token-key.js';
+import { FpeService } from '../fpe/fpe.service.js';
 import { applyCallerCeiling, decideReveal } from '../policy/reveal-policy.js';
 import { DetokenizeRateLimit } from '../ratelimit/detokenize-rate-limit.js';
 import type { LimitName } from '../ratelimit/limit-metrics.js';
 import type { LimitCheck } from '../ratelimit/limits.service.js';
-import type { DetokenizeItem, DetokenizeRequest, DetokenizeResponse, Reveal } from './dto/detokenize.dto.js';
-import { matchPresented, type PresentedMatch } from './presented-token.js';
+import type { DetokenizeItem, DetokenizeRequest, DetokenizeResponse, FpeDetokenizeRequest, Reveal } from './dto/detokenize.dto.js';
+import { matchPresented } from './presented-token.js';
 import { TokenRepository } from './token.repository.js';
+
+/** A presented token the vault answers for: a live stored row, or (mode "fpe") a string that reads as an FF1 token. */
+interface FoundToken {
+  readonly type: TokenType;
+  readonly tags: readonly string[];
+  readonly patientRef: string | null;
+  /** The value in the presented layout. Called only after the audit event is committed. */
+  readonly value: () => string;
+}
 
 interface Decision {
   readonly token: string;
-  readonly match: PresentedMatch | null;
+  readonly found: FoundToken | null;
   readonly reveal: Reveal;
 }
 
@@ -35,7 +46,8 @@ type Refusal = 'missing_break_glass_scope' | 'break_glass_rules' | 'rate_limited
  *    not break the glass (or gives no sufficient reason) cannot tell a held token from an unknown one;
  * 2. the token rate limit, then the break-glass hourly cap (429): before any lookup, so a refused call does
  *    no work; limits fail open when their store is unreachable (LimitsService);
- * 3. lookup and a reveal level per token from the configured policy and the caller's own ceiling;
+ * 3. lookup (mode "fpe": reading each token in its type's layouts, no row involved) and a reveal level per
+ *    token from the configured policy and the caller's own ceiling; FPE tokens are untagged;
  * 4. the audit event is committed, and only then is anything decrypted. If it cannot be committed AuditLog
  *    throws (503) and no value is decrypted, let alone sent. Refusals at steps 1 and 2 are audited too,
  *    as denied, so probing and misuse are visible to compliance.
@@ -49,6 +61,7 @@ export class DetokenizeService {
     private readonly audit: AuditLog,
     private readonly rateLimit: DetokenizeRateLimit,
     private readonly breakGlass: BreakGlassService,
+    private readonly fpe: FpeService,
   ) {}
 
   async detokenize(request: DetokenizeRequest, principal: Principal): Promise<DetokenizeResponse> {
@@ -83,7 +96,7 @@ export class DetokenizeService {
     }
 
     const decisions = await this.decide(request, principal, keys);
-    const found = decisions.flatMap((d) => (d.match === null ? [] : [d.match.record.patientRef]));
+    const found = decisions.flatMap((d) => (d.found === null ? [] : [d.found.patientRef]));
     const episodes = request.breakGlass ? await this.breakGlass.episodesFor(principal, found) : undefined;
     // A patient's episode is single_call only when its grant could not be kept: the store failed open.
     if (episodes?.some((e) => e.patientRef !== null && e.grant === 'single_call')) limitsFailedOpen.push('break_glass_episode');
@@ -93,6 +106,7 @@ export class DetokenizeService {
         ...draftOf(request, principal, keys),
         outcome: outcomeOf(decisions),
         details: withCallerDetails(principal, {
+          ...modeDetails(request),
           reveals: countReveals(decisions),
           patientRefs: [...new Set(found.filter((ref): ref is string => ref !== null))],
           ...(request.reveal === 'masked' ? { requestedReveal: 'masked' } : {}),
@@ -105,28 +119,48 @@ export class DetokenizeService {
   }
 
   private async decide(request: DetokenizeRequest, principal: Principal, keys: readonly string[]): Promise<Decision[]> {
+    const located = request.mode === 'fpe' ? this.locateFpe(request.type, request.namespace, request.tokens) : await this.locateStored(request.tokens, keys);
+    return request.tokens.map((token, index) => {
+      const found = located[index];
+      if (found === null) return { token, found, reveal: 'not_found' };
+      const allowed = decideReveal(this.config.revealPolicy, { roles: principal.roles, type: found.type, tags: found.tags, breakGlass: request.breakGlass });
+      return { token, found, reveal: applyCallerCeiling(allowed, request.reveal) };
+    });
+  }
+
+  private async locateStored(tokens: readonly string[], keys: readonly string[]): Promise<(FoundToken | null)[]> {
     const records = new Map((await this.tokens.findByKeys(keys)).map((record) => [record.tokenKey, record]));
     const now = new Date();
-    return request.tokens.map((token) => {
+    return tokens.map((token) => {
       const match = matchPresented(token, records.get(tokenKey(token)), now);
-      if (match === null) return { token, match, reveal: 'not_found' };
-      const { type, tags } = match.record;
-      const allowed = decideReveal(this.config.revealPolicy, { roles: principal.roles, type, tags, breakGlass: request.breakGlass });
-      return { token, match, reveal: applyCallerCeiling(allowed, request.reveal) };
+      if (match === null) return null;
+      const { record, layout } = match;
+      return {
+        type: record.type,
+        tags: record.tags,
+        patientRef: record.patientRef,
+        value: () => formatOf(record.type).render(this.keyring.decrypt(record.ciphertext as Buffer, { tokenKey: record.tokenKey, type: record.type }), layout),
+      };
     });
+  }
+
+  /** FPE tokens carry no row, hence no tags and no patient: the policy's type rules apply (CONTRACT section 5). */
+  private locateFpe(type: FpeDetokenizeRequest['type'], namespace: string, tokens: readonly string[]): (FoundToken | null)[] {
+    return this.fpe.locate(type, namespace, tokens).map((found) => (found === null ? null : { ...found, tags: [], patientRef: null }));
   }
 
   /** Records a call refused before any lookup: nothing was looked up, nothing is revealed. */
   private async refuse(request: DetokenizeRequest, principal: Principal, keys: readonly string[], refusal: Refusal): Promise<void> {
-    await this.audit.append([{ ...draftOf(request, principal, keys), outcome: 'denied', details: withCallerDetails(principal, { refused: refusal, tokenCount: request.tokens.length }) }]);
+    await this.audit.append([
+      { ...draftOf(request, principal, keys), outcome: 'denied', details: withCallerDetails(principal, { ...modeDetails(request), refused: refusal, tokenCount: request.tokens.length }) },
+    ]);
   }
 
-  private reveal({ token, match, reveal }: Decision): DetokenizeItem {
-    if (match === null) return { token, type: null, reveal };
-    const type = match.record.type;
+  private reveal({ token, found, reveal }: Decision): DetokenizeItem {
+    if (found === null) return { token, type: null, reveal };
+    const type = found.type;
     if (reveal === 'denied' || reveal === 'not_found') return { token, type, reveal };
-    const canonical = this.keyring.decrypt(match.record.ciphertext as Buffer, { tokenKey: match.record.tokenKey, type });
-    const value = formatOf(type).render(canonical, match.layout);
+    const value = found.value();
     return { token, type, reveal, value: reveal === 'masked' ? maskValue(value) : value };
   }
 }
@@ -141,6 +175,11 @@ function draftOf(request: DetokenizeRequest, principal: Principal, keys: readonl
     tokens: request.tokens,
     tokenKeys: keys,
   };
+}
+
+/** Which tokens the call was about: recorded on every event of an fpe call, allowed or refused. */
+function modeDetails(request: DetokenizeRequest): Record<string, string> {
+  return request.mode === 'fpe' ? { mode: 'fpe', type: request.type, namespace: request.namespace } : {};
 }
 
 function tooManyTokens(check: Extract<LimitCheck, { verdict: 'exceeded' }>, requested: number, perMinute: number | null): VaultError {

@@ -8,6 +8,7 @@ import { KeyringService } from '../crypto/keyring.service.js';
 import type { TokenType } from '../formats/format.js';
 import { formatOf } from '../formats/registry.js';
 import { tokenKey } from '../formats/token-key.js';
+import { FpeService } from '../fpe/fpe.service.js';
 import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 import { withTransactionRetry } from '../prisma/transaction-retry.js';
 import type { TokenizeItem, TokenizeRequest, TokenizeResponse } from './dto/tokenize.dto.js';
@@ -38,6 +39,7 @@ export class TokenizeService {
     private readonly keyring: KeyringService,
     private readonly tokens: TokenRepository,
     private readonly audit: AuditLog,
+    private readonly fpe: FpeService,
   ) {}
 
   /**
@@ -46,6 +48,8 @@ export class TokenizeService {
    * request that fails stores nothing.
    */
   async tokenize(request: TokenizeRequest, principal: Principal): Promise<TokenizeResponse> {
+    // Vaultless FF1 tokens store nothing and share none of the steps below (CONTRACT section 10).
+    if (request.mode === 'fpe') return this.fpe.tokenize(request, principal);
     const deterministic = request.mode === 'deterministic';
     const { slots, slotOfItem } = this.planSlots(request.items, deterministic);
     const found = deterministic ? await this.tokens.findByFingerprints(slots.map((slot) => slot.fingerprint as Buffer)) : new Map();

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { MAX_ITEMS } from './tokenize.dto.js';
+import { DEFAULT_FPE_NAMESPACE, FPE_TYPES, type FpeType } from '../../fpe/fpe-types.js';
+import { dispatchOnMode, refusedField } from './mode-dispatch.js';
+import { MAX_ITEMS, NamespaceSchema } from './tokenize.dto.js';
 
 /** CONTRACT section 5: why a caller wants values back. Recorded with every detokenize call. */
 export const PURPOSES = ['treatment', 'payment', 'operations', 'research', 'public_health', 'legal', 'patient_request', 'emergency'] as const;
@@ -9,7 +11,7 @@ export type Purpose = (typeof PURPOSES)[number];
 export const REQUESTED_REVEALS = ['plain', 'masked'] as const;
 export type RequestedReveal = (typeof REQUESTED_REVEALS)[number];
 
-export const DetokenizeRequestSchema = z.strictObject({
+const CommonFields = {
   tokens: z.array(z.string().min(1).max(1024)).min(1).max(MAX_ITEMS),
   purpose: z.enum(PURPOSES),
   // 10 to 1000 characters, and not 10 spaces: a justification has to say something.
@@ -21,9 +23,53 @@ export const DetokenizeRequestSchema = z.strictObject({
   breakGlass: z.boolean().default(false),
   /** `masked` lowers every plain reveal to masked; `plain` (the default) takes what the policy allows. */
   reveal: z.enum(REQUESTED_REVEALS).default('plain'),
+};
+
+/** Vault tokens: looked up in the tokens table. Without `mode` a call behaves exactly as before fpe existed. */
+const VaultDetokenizeRequestSchema = z
+  .strictObject({
+    ...CommonFields,
+    mode: z.enum(['fpe']).optional(),
+    type: refusedField('is only for mode "fpe"'),
+    namespace: refusedField('is only for mode "fpe"'),
+  })
+  .transform(({ mode: _fpeBodiesNeverGetHere, type: _type, namespace: _namespace, ...request }) => request);
+
+/** FPE tokens (CONTRACT section 10): every token of the call is read as an FF1 token of `type` in `namespace`. */
+const FpeDetokenizeRequestSchema = z.strictObject({
+  ...CommonFields,
+  mode: z.literal('fpe'),
+  type: z.enum(FPE_TYPES),
+  namespace: NamespaceSchema.default(DEFAULT_FPE_NAMESPACE),
 });
 
-export type DetokenizeRequest = z.output<typeof DetokenizeRequestSchema>;
+/**
+ * The body of POST /v1/detokenize. `shape` holds the fields every mode shares, for code that judges one of
+ * them on its own (the erasure body reuses purpose and justification, so the rules never drift apart).
+ */
+export const DetokenizeRequestSchema = Object.assign(dispatchOnMode(FpeDetokenizeRequestSchema, VaultDetokenizeRequestSchema), {
+  shape: CommonFields,
+});
+
+interface DetokenizeRequestFields {
+  readonly tokens: readonly string[];
+  readonly purpose: Purpose;
+  readonly justification: string;
+  readonly breakGlass: boolean;
+  readonly reveal: RequestedReveal;
+}
+
+export interface VaultDetokenizeRequest extends DetokenizeRequestFields {
+  readonly mode?: undefined;
+}
+
+export interface FpeDetokenizeRequest extends DetokenizeRequestFields {
+  readonly mode: 'fpe';
+  readonly type: FpeType;
+  readonly namespace: string;
+}
+
+export type DetokenizeRequest = VaultDetokenizeRequest | FpeDetokenizeRequest;
 
 export type Reveal = 'plain' | 'masked' | 'denied' | 'not_found';
 
