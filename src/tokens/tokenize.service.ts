@@ -25,6 +25,16 @@ interface ValueSlot {
   readonly fingerprint: Buffer | null;
   patientRef: string | null;
   tags: string[];
+  /** The latest expiry its items ask for; null (never expires) as soon as one item sets no ttl. */
+  expiresAt: Date | null;
+}
+
+/** What a deterministic re-tokenization adds to an existing row: metadata and expiry only ever grow. */
+interface MetadataGrowth {
+  readonly tokenKey: string;
+  readonly patientRef: string | null;
+  readonly tags: readonly string[];
+  readonly expiresAt: Date | null;
 }
 
 interface StoredToken {
@@ -51,20 +61,20 @@ export class TokenizeService {
     // Vaultless FF1 tokens store nothing and share none of the steps below (CONTRACT section 10).
     if (request.mode === 'fpe') return this.fpe.tokenize(request, principal);
     const deterministic = request.mode === 'deterministic';
-    const { slots, slotOfItem } = this.planSlots(request.items, deterministic);
+    const { slots, slotOfItem } = this.planSlots(request.items, deterministic, Date.now());
     const found = deterministic ? await this.tokens.findByFingerprints(slots.map((slot) => slot.fingerprint as Buffer)) : new Map();
 
     const stored = await withTransactionRetry(() =>
       this.prisma.$transaction(async (tx) => {
         const result = new Map<ValueSlot, StoredToken>();
-        const metadataUpdates: { tokenKey: string; patientRef: string | null; tags: readonly string[] }[] = [];
+        const metadataUpdates: MetadataGrowth[] = [];
         let pending: ValueSlot[] = [];
         for (const slot of slots) {
           const hit = slot.fingerprint === null ? undefined : found.get(slot.fingerprint.toString('hex'));
           if (hit === undefined) pending.push(slot);
           else {
             result.set(slot, hit);
-            if (addsMetadata(hit, slot)) metadataUpdates.push({ tokenKey: hit.tokenKey, patientRef: slot.patientRef, tags: slot.tags });
+            if (addsMetadata(hit, slot)) metadataUpdates.push(growthOf(hit.tokenKey, slot));
           }
         }
         for (let draw = 0; draw < MAX_DRAWS && pending.length > 0; draw += 1) {
@@ -106,7 +116,7 @@ export class TokenizeService {
     tx: PrismaTransaction,
     pending: readonly ValueSlot[],
     result: Map<ValueSlot, StoredToken>,
-    metadataUpdates: { tokenKey: string; patientRef: string | null; tags: readonly string[] }[],
+    metadataUpdates: MetadataGrowth[],
   ): Promise<ValueSlot[]> {
     const drafts = pending.map((slot) => this.draft(slot));
     const inserted = await this.tokens.insertNew(tx, drafts);
@@ -123,7 +133,7 @@ export class TokenizeService {
       const winner = slot.fingerprint === null ? undefined : winners.get(slot.fingerprint.toString('hex'));
       if (winner === undefined) return true;
       result.set(slot, winner);
-      if (addsMetadata(winner, slot)) metadataUpdates.push({ tokenKey: winner.tokenKey, patientRef: slot.patientRef, tags: slot.tags });
+      if (addsMetadata(winner, slot)) metadataUpdates.push(growthOf(winner.tokenKey, slot));
       return false;
     });
   }
@@ -141,33 +151,52 @@ export class TokenizeService {
       keyVersion: this.keyring.currentKeyVersion,
       patientRef: slot.patientRef,
       tags: slot.tags,
-      expiresAt: null,
+      expiresAt: slot.expiresAt,
     };
   }
 
-  /** Deterministic mode folds equal values (same type and canonical form) into one slot; metadata is merged. */
-  private planSlots(items: readonly TokenizeItem[], deterministic: boolean) {
+  /** Deterministic mode folds equal values (same type and canonical form) into one slot; metadata and expiry are merged. */
+  private planSlots(items: readonly TokenizeItem[], deterministic: boolean, nowMs: number) {
     const slots: ValueSlot[] = [];
     const slotOfItem: number[] = [];
     const byFingerprint = new Map<string, number>();
     for (const item of items) {
+      const expiresAt = item.ttlSeconds == null ? null : new Date(nowMs + item.ttlSeconds * 1000);
       const fingerprint = deterministic ? this.keyring.fingerprint(item.type, item.parsed.canonical) : null;
       const known = fingerprint === null ? undefined : byFingerprint.get(fingerprint.toString('hex'));
       if (known !== undefined) {
         const slot = slots[known];
         slot.tags = [...new Set([...slot.tags, ...item.tags])].sort();
         slot.patientRef ??= item.patientRef;
+        slot.expiresAt = laterExpiry(slot.expiresAt, expiresAt);
         slotOfItem.push(known);
         continue;
       }
       if (fingerprint !== null) byFingerprint.set(fingerprint.toString('hex'), slots.length);
       slotOfItem.push(slots.length);
-      slots.push({ type: item.type, canonical: item.parsed.canonical, layout: item.parsed.layout, fingerprint, patientRef: item.patientRef, tags: [...item.tags] });
+      slots.push({ type: item.type, canonical: item.parsed.canonical, layout: item.parsed.layout, fingerprint, patientRef: item.patientRef, tags: [...item.tags], expiresAt });
     }
     return { slots, slotOfItem };
   }
 }
 
-function addsMetadata(existing: { patientRef: string | null; tags: readonly string[] }, slot: ValueSlot): boolean {
-  return (existing.patientRef === null && slot.patientRef !== null) || slot.tags.some((tag) => !existing.tags.includes(tag));
+function addsMetadata(existing: { patientRef: string | null; tags: readonly string[]; expiresAt: Date | null }, slot: ValueSlot): boolean {
+  return (
+    (existing.patientRef === null && slot.patientRef !== null) ||
+    slot.tags.some((tag) => !existing.tags.includes(tag)) ||
+    laterExpiry(existing.expiresAt, slot.expiresAt) !== existing.expiresAt
+  );
+}
+
+function growthOf(tokenKey: string, slot: ValueSlot): MetadataGrowth {
+  return { tokenKey, patientRef: slot.patientRef, tags: slot.tags, expiresAt: slot.expiresAt };
+}
+
+/**
+ * Expiry only ever extends, as tags only grow: a value someone still needs stays available. null (never
+ * expires) wins; otherwise the later instant. An expired, not yet purged row is revived this way.
+ */
+function laterExpiry(a: Date | null, b: Date | null): Date | null {
+  if (a === null || b === null) return null;
+  return b > a ? b : a;
 }

@@ -8,6 +8,9 @@ import { dispatchOnMode, refusedField } from './mode-dispatch.js';
 export const MAX_ITEMS = 1000;
 export const PATIENT_REF = /^[\x21-\x7E]{1,128}$/;
 export const TAG = /^[A-Za-z0-9_.:-]{1,64}$/;
+/** Per-item time to live, in seconds: one minute to 100 years (365-day years). */
+export const MIN_TTL_SECONDS = 60;
+export const MAX_TTL_SECONDS = 3_153_600_000;
 
 export const TOKENIZE_MODES = ['deterministic', 'random', 'fpe'] as const;
 export type TokenizeMode = 'deterministic' | 'random';
@@ -15,6 +18,11 @@ export type TokenizeMode = 'deterministic' | 'random';
 const ValueSchema = z.string();
 const PatientRefSchema = z.string().regex(PATIENT_REF, 'must be 1 to 128 visible ASCII characters (an opaque reference, not PHI)');
 const TagsSchema = z.array(z.string().regex(TAG, 'must be 1 to 64 characters of letters, digits and _.:-')).max(16);
+const TtlSchema = z
+  .number()
+  .min(MIN_TTL_SECONDS)
+  .max(MAX_TTL_SECONDS)
+  .refine(Number.isInteger, { message: 'must be a whole number of seconds' });
 export const NamespaceSchema = z.string().regex(FPE_NAMESPACE, 'must be 1 to 64 characters of letters, digits and _.:-');
 
 function parseItemValue(type: TokenType, value: string, context: z.RefinementCtx): Parsed | null {
@@ -32,11 +40,12 @@ const TokenizeItemSchema = z
     value: ValueSchema,
     patientRef: PatientRefSchema.optional(),
     tags: TagsSchema.optional(),
+    ttl: TtlSchema.optional(),
   })
   .transform((item, context): TokenizeItem => {
     const parsed = parseItemValue(item.type, item.value, context);
     if (parsed === null) return z.NEVER;
-    return { type: item.type, parsed, patientRef: item.patientRef ?? null, tags: [...new Set(item.tags ?? [])].sort() };
+    return { type: item.type, parsed, patientRef: item.patientRef ?? null, tags: [...new Set(item.tags ?? [])].sort(), ttlSeconds: item.ttl ?? null };
   });
 
 const VaultTokenizeRequestSchema = z.strictObject({
@@ -87,6 +96,8 @@ export interface TokenizeItem {
   readonly parsed: Parsed;
   readonly patientRef: string | null;
   readonly tags: readonly string[];
+  /** Seconds the token stays valid from this call; null or absent: until erased. */
+  readonly ttlSeconds?: number | null;
 }
 
 export interface VaultTokenizeRequest {
