@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 
 export interface LoadResult {
+  /** Successful (2xx) answers per second: an error or refusal is not throughput. */
   readonly requestsPerSecond: number;
   readonly p50: number;
   readonly p99: number;
@@ -35,7 +36,7 @@ export async function drive(options: LoadOptions): Promise<LoadResult> {
     ],
   });
   return {
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: result['2xx'] / options.seconds,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -3,12 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { applyMigrations, readMigrations } from '../src/prisma/migrator.js';
 import { connectPg, ensureDatabase, quoteIdentifier } from '../src/prisma/postgres-target.js';
 import { drive, type LoadResult } from './load.js';
 import { peakRssMiB, resetPeakRss, startServer, type RunningServer } from './processes.js';
 import { rawBatchedInserts } from './raw-inserts.js';
+import { judge, type Judged } from './targets.js';
 
 /**
  * `npm run bench`: the real vault (built, as a child process, on PostgreSQL and Redis) and, in the same run
@@ -35,6 +37,8 @@ interface ScenarioResult {
   readonly baselineThroughput: number | null;
   readonly ratio: number | null;
   readonly errors: number;
+  /** The issues' targets for this scenario and whether this run met them. */
+  readonly targets: readonly Judged[];
 }
 
 let ssnCounter = randomBytes(3).readUIntBE(0, 3) * 100;
@@ -46,6 +50,9 @@ function freshSsn(): string {
 }
 
 async function main(): Promise<void> {
+  // The bench measures the real service: a vault quietly running without its cache would measure something else.
+  await assertRedisReachable();
+  const redisKeyPrefix = `phi-vault-bench:${randomBytes(4).toString('hex')}:`;
   const databaseName = `phi_vault_bench_${Date.now()}`;
   const databaseUrl = new URL(ADMIN_URL);
   databaseUrl.pathname = `/${databaseName}`;
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     vault = await startServer(here('../../dist/main.js'), {
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL,
-      REDIS_KEY_PREFIX: `phi-vault-bench:${randomBytes(4).toString('hex')}:`,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
       VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
       AUTH_ISSUER: ISSUER,
       AUTH_AUDIENCE: AUDIENCE,
@@ -90,9 +97,9 @@ async function main(): Promise<void> {
       resetPeakRss(pid);
       const { load, perRequest } = await run();
       const throughput = load.requestsPerSecond * perRequest;
-      results.push({
+      const measured = {
         name,
-        unit: perRequest === 1 ? 'requests/s' : 'values/s',
+        unit: perRequest === 1 ? ('requests/s' as const) : ('values/s' as const),
         throughput: Math.round(throughput),
         p50Ms: load.p50,
         p99Ms: load.p99,
@@ -101,11 +108,14 @@ async function main(): Promise<void> {
         baselineThroughput: baseline === null ? null : Math.round(baseline.throughput),
         ratio: baseline === null ? null : Number((throughput / baseline.throughput).toFixed(3)),
         errors: load.errors + load.non2xx,
-      });
+      };
+      results.push({ ...measured, targets: judge(measured) });
     };
 
     // De-identification first (bench/deid.ts): its memory target is about the stream, not the heap the tokenize load leaves behind.
-    results.push(...(await (await import('./deid.js')).deidScenarios({ url: vault.url, bearer, pid })));
+    for (const { target, targetMet, ...row } of await (await import('./deid.js')).deidScenarios({ url: vault.url, bearer, pid })) {
+      results.push({ ...row, targets: target === null ? [] : [{ target, met: targetMet === true }] });
+    }
     await measure(vault.url, () => tokenizeBody(1), headers, CONNECTIONS, 3); // warm-up: JIT, pools, caches
     await scenario('tokenize single, fresh values', async () => ({ load: await measure(vault!.url, () => tokenizeBody(1), headers, CONNECTIONS), perRequest: 1 }), {
       name: 'bare NestJS/Fastify, same JSON',
@@ -113,6 +123,7 @@ async function main(): Promise<void> {
     });
     const token = await tokenizeOnce(vault.url, bearer, '123-45-6789');
     const detokenizeBody = JSON.stringify({ tokens: [token], purpose: 'treatment', justification: 'Benchmark of the audited reveal path' });
+    await measure(vault.url, () => detokenizeBody, headers, 1, 1, '/v1/detokenize'); // the token's record is cached from here on
     await scenario('detokenize single, cached token (audited)', async () => ({ load: await measure(vault!.url, () => detokenizeBody, headers, CONNECTIONS, SECONDS, '/v1/detokenize'), perRequest: 1 }), null);
     await scenario('tokenize batches of 1,000 fresh values', async () => ({ load: await measure(vault!.url, () => tokenizeBody(1000), headers, BATCH_CONNECTIONS), perRequest: 1000 }), {
       name: 'raw batched pg inserts',
@@ -132,6 +143,7 @@ async function main(): Promise<void> {
     const admin = await connectPg(ADMIN_URL);
     await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(databaseName)} WITH (FORCE)`);
     await admin.end();
+    await dropRedisKeys(redisKeyPrefix);
   }
   report(results);
 }
@@ -168,9 +180,40 @@ function report(results: readonly ScenarioResult[]): void {
     baseline: r.baseline === null ? '' : `${r.baseline}: ${r.baselineThroughput?.toLocaleString('en-US')}`,
     ratio: r.ratio === null ? '' : `${(r.ratio * 100).toFixed(1)}%`,
     errors: r.errors,
+    targets: r.targets.map((t) => `${t.met ? 'met' : 'MISSED'}: ${t.target}`).join('; '),
   }));
   console.table(rows);
+  const judged = results.flatMap((r) => r.targets);
+  process.stdout.write(`targets: ${judged.filter((t) => t.met).length} met, ${judged.filter((t) => !t.met).length} missed\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'phi-vault', seconds: SECONDS, connections: CONNECTIONS, scenarios: results })}\n`);
+}
+
+async function assertRedisReachable(): Promise<void> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error(`Redis is not reachable at ${REDIS_URL}; the bench measures the vault with its cache (set BENCH_REDIS_URL)`);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Leaves the shared Redis as it found it: the run's cache entries and limit counters go. */
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }
 
 main().catch((error: unknown) => {
