@@ -1,18 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PoliciesModule } from '../policies/policies.module.js';
-import { TokenRepository } from '../tokens/token.repository.js';
-import { TokenizeService } from '../tokens/tokenize.service.js';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { DeidentifyController } from './deidentify.controller.js';
 import { DeidentifyService } from './deidentify.service.js';
 
-/**
- * Streaming de-identification. TokenizeService is provided here as well because TokensModule does not export
- * it; it is stateless over the shared PrismaService, KeyringService and AuditLog, so a second instance stores
- * and audits exactly as the first.
- */
+/** Streaming de-identification; it tokenizes through the vault's one TokenizeService (TokensModule). */
 @Module({
-  imports: [PoliciesModule],
+  imports: [PoliciesModule, TokensModule],
   controllers: [DeidentifyController],
-  providers: [TokenRepository, TokenizeService, DeidentifyService],
+  providers: [DeidentifyService],
 })
 export class DeidModule {}

@@ -1,10 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { FpeService } from './fpe.service.js';
 
-/**
- * Global because TokenizeService is provided by more than one module (TokensModule, DeidModule), and each
- * instance hands fpe requests to the one FpeService.
- */
-@Global()
+/** Vaultless FF1 tokens; TokensModule (tokenize and detokenize) is its only user. */
 @Module({ providers: [FpeService], exports: [FpeService] })
 export class FpeModule {}

@@ -145,20 +145,33 @@ export class TokenRepository {
 
   /**
    * Deterministic re-tokenization may add metadata to an existing token: tags only ever grow (a value once
-   * tagged `restricted` stays restricted), and a missing patientRef is filled in, never replaced.
+   * tagged `restricted` stays restricted), a missing patientRef is filled in, never replaced, and the expiry
+   * only ever extends (null, never, wins). Answers the token keys actually updated: a row erased meanwhile (by
+   * a request or the purge of expired tokens) is not, and its value needs a new token.
    */
-  async growMetadata(tx: PrismaTransaction, updates: readonly { tokenKey: string; patientRef: string | null; tags: readonly string[] }[]): Promise<void> {
-    if (updates.length === 0) return;
+  async growMetadata(tx: PrismaTransaction, updates: readonly MetadataGrowth[]): Promise<Set<string>> {
+    if (updates.length === 0) return new Set();
     // Before the change commits, so no instance can serve (or re-cache) the record without its new tags.
     await this.cache.forget(updates.map((update) => update.tokenKey));
-    const rows = updates.map((u) => ({ token_key: u.tokenKey, patient_ref: u.patientRef, tags: u.tags }));
-    await tx.$executeRaw`
+    const rows = updates.map((u) => ({ token_key: u.tokenKey, patient_ref: u.patientRef, tags: u.tags, expires_at: u.expiresAt?.toISOString() ?? null }));
+    const updated = await tx.$queryRaw<{ token_key: string }[]>`
       UPDATE tokens AS t
       SET tags = ARRAY(SELECT DISTINCT unnest(t.tags || r.tags) ORDER BY 1),
-          patient_ref = COALESCE(t.patient_ref, r.patient_ref)
-      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(token_key text, patient_ref text, tags text[])
-      WHERE t.token_key = r.token_key AND t.erased_at IS NULL`;
+          patient_ref = COALESCE(t.patient_ref, r.patient_ref),
+          expires_at = CASE WHEN t.expires_at IS NULL OR r.expires_at IS NULL THEN NULL ELSE GREATEST(t.expires_at, r.expires_at) END
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(token_key text, patient_ref text, tags text[], expires_at timestamptz)
+      WHERE t.token_key = r.token_key AND t.erased_at IS NULL
+      RETURNING t.token_key`;
+    return new Set(updated.map((row) => row.token_key));
   }
+}
+
+/** What a deterministic re-tokenization adds to an existing row (one entry per token key). */
+export interface MetadataGrowth {
+  readonly tokenKey: string;
+  readonly patientRef: string | null;
+  readonly tags: readonly string[];
+  readonly expiresAt: Date | null;
 }
 
 function toRecord(row: TokenRow): TokenRecord {

@@ -6,12 +6,14 @@ import { DetokenizeService } from './detokenize.service.js';
 import { TokenMetadataService } from './token-metadata.service.js';
 import { TokenRepository } from './token.repository.js';
 import { TokenizeService } from './tokenize.service.js';
+import { TokenWriter } from './token-writer.js';
 import { TokensController } from './tokens.controller.js';
 
-/** FpeModule is global: imported here once, it also serves the TokenizeService that DeidModule provides. */
 @Module({
   imports: [RateLimitModule, BreakGlassModule, FpeModule],
   controllers: [TokensController],
-  providers: [TokenRepository, TokenizeService, DetokenizeService, TokenMetadataService],
+  providers: [TokenRepository, TokenWriter, TokenizeService, DetokenizeService, TokenMetadataService],
+  // One TokenizeService for the vault: it holds the queue of calls sharing transactions (de-identification uses it too).
+  exports: [TokenizeService],
 })
 export class TokensModule {}

@@ -1,0 +1,185 @@
+import { Injectable } from '@nestjs/common';
+import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
+import type { AuditEventDraft } from '../audit/audit-event.js';
+import { auditUnavailable, AuditLog } from '../audit/audit-log.service.js';
+import type { Principal } from '../auth/principal.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { VaultError } from '../common/errors/vault-error.js';
+import { KeyringService } from '../crypto/keyring.service.js';
+import { formatOf } from '../formats/registry.js';
+import { tokenKey } from '../formats/token-key.js';
+import { MetricsService } from '../health/metrics.service.js';
+import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
+import { withTransactionRetry } from '../prisma/transaction-retry.js';
+import type { TokenizeItem } from './dto/tokenize.dto.js';
+import { TokenRepository, type MetadataGrowth, type NewTokenRecord, type TokenRecord } from './token.repository.js';
+import { growthOf, mergeSlot, type SlotPlan, type ValueSlot } from './value-slots.js';
+
+/**
+ * Draws per value before giving up. A draw collides with probability (share of the layout's space in use), so
+ * 32 draws fail at 1 in 4 billion while half the space is free, and only fail often once it is nearly full.
+ */
+export const MAX_DRAWS = 32;
+
+/** A tokenize call ready to store: planned, and its deterministic values looked up (cache, then database). */
+export interface PreparedCall {
+  readonly mode: 'deterministic' | 'random';
+  readonly items: readonly TokenizeItem[];
+  readonly principal: Principal;
+  readonly plan: SlotPlan;
+  /** Rows already holding one of its values, by fingerprint hex. */
+  readonly found: ReadonlyMap<string, TokenRecord>;
+}
+
+/** Each item's token, in request order, rendered in the item's layout. */
+export type StoredTokens = readonly string[];
+
+/** A value this transaction resolves to a token: shared by every slot, of every call, holding the same value. */
+interface Row {
+  readonly slot: ValueSlot;
+  found: TokenRecord | null;
+  stored: { readonly tokenKey: string; readonly token: string } | null;
+  created: boolean;
+}
+
+/**
+ * Stores the values of one or several tokenize calls in ONE transaction: one multi-row insert, one metadata
+ * update, and one audit statement carrying every call's own event (CONTRACT section 6: tokens, never values).
+ * All or nothing: if anything fails nothing is stored, and no call learns a token that was not committed.
+ * Equal deterministic values of different calls become one row, so concurrent callers get one token.
+ */
+@Injectable()
+export class TokenWriter {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly keyring: KeyringService,
+    private readonly tokens: TokenRepository,
+    private readonly audit: AuditLog,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  async store(calls: readonly PreparedCall[]): Promise<StoredTokens[]> {
+    const { stored, rows } = await withTransactionRetry(() => this.prisma.$transaction((tx) => this.storeWithin(tx, calls)));
+    for (const row of rows) if (row.created) this.metrics.tokensIssued.inc({ mode: row.slot.fingerprint === null ? 'random' : 'deterministic' });
+    return stored;
+  }
+
+  private async storeWithin(tx: PrismaTransaction, calls: readonly PreparedCall[]): Promise<{ stored: StoredTokens[]; rows: Row[] }> {
+    const { rows, rowsOfCall } = shareRows(calls);
+    await this.settleFound(tx, rows);
+    let pending = rows.filter((row) => row.stored === null);
+    for (let draw = 0; draw < MAX_DRAWS && pending.length > 0; draw += 1) pending = await this.insertDraws(tx, pending);
+    if (pending.length > 0) {
+      throw new VaultError(
+        ErrorCode.TokenSpaceExhausted,
+        `The ${pending[0].slot.type} token space for this layout is nearly exhausted: ${MAX_DRAWS} random draws all collided. Nothing was stored.`,
+      );
+    }
+    const stored = calls.map((call, index) =>
+      call.items.map((item, position) => formatOf(item.type).render((rowsOfCall[index][call.plan.slotOfItem[position]].stored as { token: string }).token, item.parsed.layout)),
+    );
+    try {
+      await this.audit.appendWithin(
+        tx,
+        calls.map((call, index) => tokenizeEvent(call, stored[index], new Set(rowsOfCall[index]).size, rowsOfCall[index].filter((row) => row.created).length)),
+      );
+    } catch (error) {
+      throw auditUnavailable(error);
+    }
+    return { stored, rows };
+  }
+
+  /**
+   * Rows found before the transaction keep their token, growing their metadata where the call adds some. A row
+   * whose growth finds it erased meanwhile (it was expired and the purge took it) needs a new token instead.
+   */
+  private async settleFound(tx: PrismaTransaction, rows: readonly Row[]): Promise<void> {
+    const growths = new Map<Row, MetadataGrowth>();
+    for (const row of rows) {
+      const growth = row.found === null ? null : growthOf(row.found.tokenKey, row.found, row.slot);
+      if (growth !== null) growths.set(row, growth);
+    }
+    const updated = await this.tokens.growMetadata(tx, [...growths.values()]);
+    for (const row of rows) {
+      if (row.found === null) continue;
+      if (growths.has(row) && !updated.has(row.found.tokenKey)) row.found = null;
+      else row.stored = row.found;
+    }
+  }
+
+  /** One draw for every pending row; answers the rows whose token collided and must be drawn again. */
+  private async insertDraws(tx: PrismaTransaction, pending: readonly Row[]): Promise<Row[]> {
+    const drafts = pending.map((row) => this.draft(row.slot));
+    const inserted = await this.tokens.insertNew(tx, drafts);
+    const lost: Row[] = [];
+    pending.forEach((row, index) => {
+      if (!inserted.has(drafts[index].tokenKey)) return void lost.push(row);
+      row.stored = drafts[index];
+      row.created = true;
+    });
+    // A deterministic value that lost may have lost to a concurrent transaction storing the same value: its token.
+    const winners = await this.tokens.findByFingerprints(
+      lost.flatMap((row) => (row.slot.fingerprint === null ? [] : [row.slot.fingerprint])),
+      tx,
+    );
+    const winnerRows = lost.filter((row) => row.slot.fingerprintHex !== null && winners.has(row.slot.fingerprintHex));
+    for (const row of winnerRows) row.found = winners.get(row.slot.fingerprintHex as string) as TokenRecord;
+    await this.settleFound(tx, winnerRows);
+    return lost.filter((row) => row.stored === null);
+  }
+
+  private draft(slot: ValueSlot): NewTokenRecord {
+    const format = formatOf(slot.type);
+    const token = format.randomToken(slot.canonical);
+    const key = tokenKey(format.render(token, slot.layout));
+    return {
+      tokenKey: key,
+      type: slot.type,
+      token,
+      fingerprint: slot.fingerprint,
+      ciphertext: this.keyring.encrypt(slot.canonical, { tokenKey: key, type: slot.type }),
+      keyVersion: this.keyring.currentKeyVersion,
+      patientRef: slot.patientRef,
+      tags: slot.tags,
+      expiresAt: slot.expiresAt,
+    };
+  }
+}
+
+/**
+ * One Row per distinct value across the calls (a deterministic value by its fingerprint; every random slot
+ * its own), with the metadata of every slot holding it merged in.
+ */
+function shareRows(calls: readonly PreparedCall[]): { rows: Row[]; rowsOfCall: Row[][] } {
+  const byFingerprint = new Map<string, Row>();
+  const rows: Row[] = [];
+  const rowsOfCall = calls.map((call) =>
+    call.plan.slots.map((slot) => {
+      const shared = slot.fingerprintHex === null ? undefined : byFingerprint.get(slot.fingerprintHex);
+      if (shared !== undefined) {
+        mergeSlot(shared.slot, slot);
+        shared.found ??= call.found.get(slot.fingerprintHex as string) ?? null;
+        return shared;
+      }
+      const row: Row = { slot: { ...slot, tags: [...slot.tags] }, found: slot.fingerprintHex === null ? null : (call.found.get(slot.fingerprintHex) ?? null), stored: null, created: false };
+      if (slot.fingerprintHex !== null) byFingerprint.set(slot.fingerprintHex, row);
+      rows.push(row);
+      return row;
+    }),
+  );
+  return { rows, rowsOfCall };
+}
+
+function tokenizeEvent(call: PreparedCall, rendered: StoredTokens, values: number, created: number): AuditEventDraft {
+  return {
+    actor: actorOf(call.principal),
+    action: 'tokenize',
+    purpose: null,
+    justification: null,
+    breakGlass: false,
+    tokens: rendered,
+    tokenKeys: [...new Set(rendered.map(tokenKey))],
+    outcome: 'allowed',
+    details: withCallerDetails(call.principal, { mode: call.mode, items: call.items.length, values, created }),
+  };
+}
