@@ -110,6 +110,14 @@ export class KeyringService implements OnModuleInit, OnModuleDestroy {
     return cipher.decrypt(ciphertext, binding);
   }
 
+  /**
+   * Whether the data key this ciphertext names is held here. False for a version retired since the ciphertext
+   * was written (a stale copy: the row itself has been re-encrypted) and for one not loaded yet.
+   */
+  holdsKeyOf(ciphertext: Buffer): boolean {
+    return this.holdsVersionsOf([ciphertext]);
+  }
+
   /** Reloads the keys once when a ciphertext names a version this instance does not hold yet. */
   async ensureVersionsLoaded(ciphertexts: readonly Buffer[]): Promise<void> {
     if (!this.holdsVersionsOf(ciphertexts)) await this.refresh();

@@ -10,10 +10,10 @@ import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { KeyringService } from '../crypto/keyring.service.js';
 import type { TokenType } from '../formats/format.js';
-import { maskValue } from '../formats/mask.js';
 import { formatOf } from '../formats/registry.js';
 import { tokenKey } from '../formats/token-key.js';
 import { FpeService } from '../fpe/fpe.service.js';
+import { maskedForm } from '../policy/masked-form.js';
 import { applyCallerCeiling, decideReveal } from '../policy/reveal-policy.js';
 import { DetokenizeRateLimit } from '../ratelimit/detokenize-rate-limit.js';
 import type { LimitName } from '../ratelimit/limit-metrics.js';
@@ -130,6 +130,10 @@ export class DetokenizeService {
 
   private async locateStored(tokens: readonly string[], keys: readonly string[]): Promise<(FoundToken | null)[]> {
     const records = new Map((await this.tokens.findByKeys(keys)).map((record) => [record.tokenKey, record]));
+    // A cached copy can outlive the data key it was sealed under, when a re-encryption could not reach the
+    // cache to drop it (TokenCache): its row has the value under the current key. Reads never fail on that.
+    const stale = [...records.values()].filter((record) => record.ciphertext !== null && !this.keyring.holdsKeyOf(record.ciphertext));
+    if (stale.length > 0) for (const record of await this.tokens.reloadByKeys(stale.map((r) => r.tokenKey))) records.set(record.tokenKey, record);
     const now = new Date();
     return tokens.map((token) => {
       const match = matchPresented(token, records.get(tokenKey(token)), now);
@@ -161,7 +165,7 @@ export class DetokenizeService {
     const type = found.type;
     if (reveal === 'denied' || reveal === 'not_found') return { token, type, reveal };
     const value = found.value();
-    return { token, type, reveal, value: reveal === 'masked' ? maskValue(value) : value };
+    return { token, type, reveal, value: reveal === 'masked' ? maskedForm(value) : value };
   }
 }
 

@@ -70,6 +70,12 @@ export class TokenRepository {
     return [...cached.values(), ...loaded];
   }
 
+  /** Reads the rows from the database, dropping whatever the cache holds for them (a copy found stale). */
+  async reloadByKeys(tokenKeys: readonly string[]): Promise<TokenRecord[]> {
+    await this.cache.forget(tokenKeys);
+    return this.selectByKeys(tokenKeys, this.prisma);
+  }
+
   /** Deterministic-mode lookups; the map is keyed by the fingerprint's hex. */
   async findByFingerprints(fingerprints: readonly Buffer[], db?: PrismaTransaction): Promise<Map<string, TokenRecord>> {
     if (fingerprints.length === 0) return new Map();

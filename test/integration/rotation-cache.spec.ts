@@ -1,5 +1,7 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyringService } from '../../src/crypto/keyring.service.js';
+import { testRedisUrl } from '../support/database-urls.js';
 import { withSql } from '../support/db-inspect.js';
 import { startTestVault, type TestVault } from '../support/vault.js';
 
@@ -46,5 +48,34 @@ describe('re-encryption and the token cache', () => {
     await withSql(vault.database.url, (query) => query("DELETE FROM wrapped_keys WHERE purpose = 'data' AND version = 1 AND retired_at IS NOT NULL"));
     await vault.app.get(KeyringService).refresh();
     expect(await reveal()).toEqual({ status: 200, values: MRNS });
+  });
+
+  it('a stale cached copy the job could not drop (its Redis was away) is read again from the database, never a failed read', async () => {
+    const redis = new Redis(testRedisUrl(), { keyPrefix: vault.env.REDIS_KEY_PREFIX });
+    try {
+      // The first job's tombstones expire (30 s; dropped here), then the records are cached again, under v2.
+      const unprefixed = async (pattern: string) => (await redis.keys(`${vault.env.REDIS_KEY_PREFIX}${pattern}`)).map((key) => key.slice(vault.env.REDIS_KEY_PREFIX.length));
+      for (const key of await unprefixed('tc:*')) await redis.del(key);
+      expect(await reveal()).toEqual({ status: 200, values: MRNS });
+      const keys = await unprefixed('tc:t:*');
+      const sealedUnderV2 = (await redis.mget(...keys)) as string[];
+      expect(keys).toHaveLength(MRNS.length);
+      for (const entry of sealedUnderV2) expect(entry).toMatch(/^[A-Za-z0-9_-]{43}\.\{/);
+      expect(await vault.http().post('/v1/admin/keys/rotate').set('Authorization', admin).then((r) => r.body)).toEqual({ version: 3 });
+      const started = await vault.http().post('/v1/admin/keys/reencrypt').set('Authorization', admin);
+      let job: { state: string } = { state: 'running' };
+      for (let i = 0; i < 300 && job.state === 'running'; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        job = (await vault.http().get(`/v1/admin/jobs/${started.body.jobId}`).set('Authorization', admin)).body;
+      }
+      expect(job).toMatchObject({ state: 'done' });
+      await withSql(vault.database.url, (query) => query("DELETE FROM wrapped_keys WHERE purpose = 'data' AND version = 2 AND retired_at IS NOT NULL"));
+      await vault.app.get(KeyringService).refresh();
+      // The job's tombstones lost: the authenticated v2 copies are back, their key is not.
+      for (const [index, key] of keys.entries()) await redis.set(key, sealedUnderV2[index], 'EX', 3600);
+      expect(await reveal()).toEqual({ status: 200, values: MRNS });
+    } finally {
+      redis.disconnect();
+    }
   });
 });

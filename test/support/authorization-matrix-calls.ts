@@ -137,7 +137,6 @@ export const CALLS: readonly Call[] = [
   {
     name: 'POST /v1/detokenize (mode fpe)',
     needs: ['vault:detokenize'],
-    pending: 'issue 7 (mode "fpe")',
     prepare: async (context) => {
       const response = await context.vault.http().post('/v1/tokenize').set('Authorization', context.helpers.ingest).send({ mode: 'fpe', items: [{ type: 'ssn', value: '123-45-6789' }] });
       expect(response.status).toBe(200);

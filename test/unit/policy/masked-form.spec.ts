@@ -24,6 +24,11 @@ describe('maskedForm (CONTRACT section 5)', () => {
     ['MRN-000123', '***-**0123'],
     ['Chest pain since Tuesday.', '***** **** ***** ***sday.'],
     ['😀ab12cd', '😀**12cd'],
+    ['𠀋𠀋𠀋𠀋𠀋𠀋', '**𠀋𠀋𠀋𠀋'],
+    ['Zoë Łukasz', '*** **kasz'],
+    ['٠١٢٣٤٥', '**٢٣٤٥'],
+    ['王小明大', '王小明大'],
+    ['ab', 'ab'],
     ['', ''],
     ['---', '---'],
   ])('masks %j as %j', (rendered, masked) => {
