@@ -21,14 +21,12 @@ import { growthOf, mergeSlot, type SlotPlan, type ValueSlot } from './value-slot
  */
 export const MAX_DRAWS = 32;
 
-/** A tokenize call ready to store: planned, and its deterministic values looked up (cache, then database). */
+/** A tokenize call ready to store: its values parsed and, in deterministic mode, fingerprinted. */
 export interface PreparedCall {
   readonly mode: 'deterministic' | 'random';
   readonly items: readonly TokenizeItem[];
   readonly principal: Principal;
   readonly plan: SlotPlan;
-  /** Rows already holding one of its values, by fingerprint hex. */
-  readonly found: ReadonlyMap<string, TokenRecord>;
 }
 
 /** Each item's token, in request order, rendered in the item's layout. */
@@ -39,7 +37,8 @@ interface Row {
   readonly slot: ValueSlot;
   found: TokenRecord | null;
   stored: { readonly tokenKey: string; readonly token: string } | null;
-  created: boolean;
+  /** The row this transaction inserted for it, as stored. */
+  created: TokenRecord | null;
 }
 
 /**
@@ -59,13 +58,23 @@ export class TokenWriter {
   ) {}
 
   async store(calls: readonly PreparedCall[]): Promise<StoredTokens[]> {
-    const { stored, rows } = await withTransactionRetry(() => this.prisma.$transaction((tx) => this.storeWithin(tx, calls)));
-    for (const row of rows) if (row.created) this.metrics.tokensIssued.inc({ mode: row.slot.fingerprint === null ? 'random' : 'deterministic' });
+    // Known values first from the cache, one lookup for all the calls; the transaction reads what it lacks.
+    const cached = await this.tokens.findCachedByFingerprints(calls.flatMap((call) => call.plan.slots.flatMap((slot) => (slot.fingerprint === null ? [] : [slot.fingerprint]))));
+    const { stored, rows, loaded } = await withTransactionRetry(() => this.prisma.$transaction((tx) => this.storeWithin(tx, calls, cached)));
+    const created = rows.flatMap((row) => (row.created === null ? [] : [row.created]));
+    for (const record of created) this.metrics.tokensIssued.inc({ mode: record.fingerprint === null ? 'random' : 'deterministic' });
+    // Committed: the next detokenize or re-tokenization of these is served from the cache.
+    await this.tokens.remember([...loaded, ...created]);
     return stored;
   }
 
-  private async storeWithin(tx: PrismaTransaction, calls: readonly PreparedCall[]): Promise<{ stored: StoredTokens[]; rows: Row[] }> {
-    const { rows, rowsOfCall } = shareRows(calls);
+  private async storeWithin(
+    tx: PrismaTransaction,
+    calls: readonly PreparedCall[],
+    cached: ReadonlyMap<string, TokenRecord>,
+  ): Promise<{ stored: StoredTokens[]; rows: Row[]; loaded: TokenRecord[] }> {
+    const { rows, rowsOfCall } = shareRows(calls, cached);
+    const loaded = await this.lookUpUncached(tx, rows);
     await this.settleFound(tx, rows);
     let pending = rows.filter((row) => row.stored === null);
     for (let draw = 0; draw < MAX_DRAWS && pending.length > 0; draw += 1) pending = await this.insertDraws(tx, pending);
@@ -81,12 +90,23 @@ export class TokenWriter {
     try {
       await this.audit.appendWithin(
         tx,
-        calls.map((call, index) => tokenizeEvent(call, stored[index], new Set(rowsOfCall[index]).size, rowsOfCall[index].filter((row) => row.created).length)),
+        calls.map((call, index) => tokenizeEvent(call, stored[index], new Set(rowsOfCall[index]).size, new Set(rowsOfCall[index].filter((row) => row.created !== null)).size)),
       );
     } catch (error) {
       throw auditUnavailable(error);
     }
-    return { stored, rows };
+    return { stored, rows, loaded };
+  }
+
+  /** Deterministic values the cache did not know, looked up for every call of the transaction in one statement. */
+  private async lookUpUncached(tx: PrismaTransaction, rows: readonly Row[]): Promise<TokenRecord[]> {
+    const uncached = rows.filter((row) => row.found === null && row.slot.fingerprint !== null);
+    const found = await this.tokens.findByFingerprints(
+      uncached.map((row) => row.slot.fingerprint as Buffer),
+      tx,
+    );
+    for (const row of uncached) row.found = found.get(row.slot.fingerprintHex as string) ?? null;
+    return [...found.values()];
   }
 
   /**
@@ -113,9 +133,11 @@ export class TokenWriter {
     const inserted = await this.tokens.insertNew(tx, drafts);
     const lost: Row[] = [];
     pending.forEach((row, index) => {
-      if (!inserted.has(drafts[index].tokenKey)) return void lost.push(row);
-      row.stored = drafts[index];
-      row.created = true;
+      const draft = drafts[index];
+      const createdAt = inserted.get(draft.tokenKey);
+      if (createdAt === undefined) return void lost.push(row);
+      row.stored = draft;
+      row.created = { ...draft, createdAt, erasedAt: null };
     });
     // A deterministic value that lost may have lost to a concurrent transaction storing the same value: its token.
     const winners = await this.tokens.findByFingerprints(
@@ -150,7 +172,7 @@ export class TokenWriter {
  * One Row per distinct value across the calls (a deterministic value by its fingerprint; every random slot
  * its own), with the metadata of every slot holding it merged in.
  */
-function shareRows(calls: readonly PreparedCall[]): { rows: Row[]; rowsOfCall: Row[][] } {
+function shareRows(calls: readonly PreparedCall[], cached: ReadonlyMap<string, TokenRecord>): { rows: Row[]; rowsOfCall: Row[][] } {
   const byFingerprint = new Map<string, Row>();
   const rows: Row[] = [];
   const rowsOfCall = calls.map((call) =>
@@ -158,10 +180,9 @@ function shareRows(calls: readonly PreparedCall[]): { rows: Row[]; rowsOfCall: R
       const shared = slot.fingerprintHex === null ? undefined : byFingerprint.get(slot.fingerprintHex);
       if (shared !== undefined) {
         mergeSlot(shared.slot, slot);
-        shared.found ??= call.found.get(slot.fingerprintHex as string) ?? null;
         return shared;
       }
-      const row: Row = { slot: { ...slot, tags: [...slot.tags] }, found: slot.fingerprintHex === null ? null : (call.found.get(slot.fingerprintHex) ?? null), stored: null, created: false };
+      const row: Row = { slot: { ...slot, tags: [...slot.tags] }, found: slot.fingerprintHex === null ? null : (cached.get(slot.fingerprintHex) ?? null), stored: null, created: null };
       if (slot.fingerprintHex !== null) byFingerprint.set(slot.fingerprintHex, row);
       rows.push(row);
       return row;

@@ -91,6 +91,19 @@ export class TokenRepository {
     return found;
   }
 
+  /**
+   * Deterministic-mode lookups in the cache only (keyed by fingerprint hex): the tokenize path looks up the
+   * rest inside its transaction, one statement for every call sharing it.
+   */
+  async findCachedByFingerprints(fingerprints: readonly Buffer[]): Promise<Map<string, TokenRecord>> {
+    return fingerprints.length === 0 ? new Map() : this.cachedByFingerprints(fingerprints.map((fingerprint) => fingerprint.toString('hex')));
+  }
+
+  /** Caches rows read inside a transaction, once it has committed. */
+  async remember(records: readonly TokenRecord[]): Promise<void> {
+    await this.cache.remember(records);
+  }
+
   /** A cached pointer counts only if the cached record it names still carries that fingerprint. */
   private async cachedByFingerprints(hex: readonly string[]): Promise<Map<string, TokenRecord>> {
     const pointers = await this.cache.tokenKeysOf(hex);
@@ -119,11 +132,11 @@ export class TokenRepository {
 
   /**
    * Inserts in one statement, skipping any row whose token key or fingerprint is taken (a collision, or a
-   * concurrent request that stored the same value first). Returns the token keys actually inserted. Rows are
+   * concurrent request that stored the same value first). Answers the token keys inserted, with their created_at. Rows are
    * inserted in fingerprint order so concurrent batches take index locks in the same order.
    */
-  async insertNew(tx: PrismaTransaction, records: readonly NewTokenRecord[]): Promise<Set<string>> {
-    if (records.length === 0) return new Set();
+  async insertNew(tx: PrismaTransaction, records: readonly NewTokenRecord[]): Promise<Map<string, Date>> {
+    if (records.length === 0) return new Map();
     const rows = records
       .map((record) => ({
         token_key: record.tokenKey,
@@ -137,7 +150,7 @@ export class TokenRepository {
         expires_at: record.expiresAt?.toISOString() ?? null,
       }))
       .sort((a, b) => ((a.fingerprint ?? a.token_key) < (b.fingerprint ?? b.token_key) ? -1 : 1));
-    const inserted = await tx.$queryRaw<{ token_key: string }[]>`
+    const inserted = await tx.$queryRaw<{ token_key: string; created_at: Date }[]>`
       INSERT INTO tokens (token_key, type, token, fingerprint, ciphertext, key_version, patient_ref, tags, expires_at)
       SELECT r.token_key, r.type, r.token, decode(r.fingerprint, 'hex'), decode(r.ciphertext, 'base64'), r.key_version,
              r.patient_ref, COALESCE(r.tags, ARRAY[]::text[]), r.expires_at
@@ -145,8 +158,8 @@ export class TokenRepository {
         token_key text, type text, token text, fingerprint text, ciphertext text, key_version int, patient_ref text, tags text[],
         expires_at timestamptz)
       ON CONFLICT DO NOTHING
-      RETURNING token_key`;
-    return new Set(inserted.map((row) => row.token_key));
+      RETURNING token_key, created_at`;
+    return new Map(inserted.map((row) => [row.token_key, row.created_at]));
   }
 
   /**

@@ -5,10 +5,10 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { KeyringService } from '../crypto/keyring.service.js';
+import type { TokenType } from '../formats/format.js';
 import { FpeService } from '../fpe/fpe.service.js';
 import type { TokenizeRequest, TokenizeResponse, VaultTokenizeRequest } from './dto/tokenize.dto.js';
 import { TokenWriter, type PreparedCall, type StoredTokens } from './token-writer.js';
-import { TokenRepository } from './token.repository.js';
 import { planSlots } from './value-slots.js';
 
 /** Calls this small share transactions with concurrent ones (insert coalescing); larger calls are batches already. */
@@ -21,11 +21,10 @@ const COALESCE_IN_FLIGHT = 2;
 type Outcome = { readonly tokens: StoredTokens } | { readonly error: unknown };
 
 /**
- * Tokenize. A call is planned and its deterministic values looked up first (outside any transaction, so
- * concurrent calls do that in parallel); then its rows and audit event commit in one transaction, which small
- * concurrent calls share (group commit, like the audit log's): a busy vault is not bounded by one transaction,
- * and one turn of the audit chain lock, per request. A shared transaction that fails is retried call by call,
- * so one call's failure (an exhausted layout, say) is that call's alone.
+ * Tokenize. A call is planned (parsed, fingerprinted); then its rows and audit event commit in one
+ * transaction, which small concurrent calls share (group commit, like the audit log's): a busy vault is not
+ * bounded by one transaction, one cache lookup and one turn of the audit chain lock per request. A shared
+ * transaction that fails is retried call by call, so one call's failure (an exhausted layout, say) is its own.
  */
 @Injectable()
 export class TokenizeService implements OnModuleDestroy {
@@ -34,7 +33,6 @@ export class TokenizeService implements OnModuleDestroy {
   constructor(
     @Inject(VAULT_CONFIG) config: VaultConfig,
     private readonly keyring: KeyringService,
-    private readonly tokens: TokenRepository,
     private readonly writer: TokenWriter,
     private readonly fpe: FpeService,
   ) {
@@ -50,7 +48,7 @@ export class TokenizeService implements OnModuleDestroy {
   async tokenize(request: TokenizeRequest, principal: Principal): Promise<TokenizeResponse> {
     // Vaultless FF1 tokens store nothing and share none of the steps below (CONTRACT section 10).
     if (request.mode === 'fpe') return this.fpe.tokenize(request, principal);
-    const call = await this.prepare(request, principal);
+    const call = this.prepare(request, principal);
     const tokens = request.items.length <= COALESCE_MAX_ITEMS ? await this.submitShared(call) : (await this.writer.store([call]))[0];
     return { items: request.items.map((item, index) => ({ token: tokens[index], type: item.type })) };
   }
@@ -60,11 +58,9 @@ export class TokenizeService implements OnModuleDestroy {
     await this.shared.close();
   }
 
-  private async prepare(request: VaultTokenizeRequest, principal: Principal): Promise<PreparedCall> {
-    const deterministic = request.mode === 'deterministic';
-    const plan = planSlots(request.items, deterministic ? (type, canonical) => this.keyring.fingerprint(type, canonical) : null, Date.now());
-    const found = deterministic ? await this.tokens.findByFingerprints(plan.slots.map((slot) => slot.fingerprint as Buffer)) : new Map();
-    return { mode: request.mode, items: request.items, principal, plan, found };
+  private prepare(request: VaultTokenizeRequest, principal: Principal): PreparedCall {
+    const fingerprintOf = request.mode === 'deterministic' ? (type: TokenType, canonical: string) => this.keyring.fingerprint(type, canonical) : null;
+    return { mode: request.mode, items: request.items, principal, plan: planSlots(request.items, fingerprintOf, Date.now()) };
   }
 
   private async submitShared(call: PreparedCall): Promise<StoredTokens> {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenKey } from '../../src/formats/token-key.js';
+import { withSql } from '../support/db-inspect.js';
 import { startPrivateRedis, until, type PrivateRedis } from '../support/private-redis.js';
 import { startTestVault, type TestVault } from '../support/vault.js';
 
@@ -46,6 +47,8 @@ describe('token cache', () => {
       { type: 'ssn', value: VALUES.ssn },
       { type: 'name', value: VALUES.name },
     ]);
+    // Tokenize cached the new records; drop them (as their TTL would) so the first read is a real miss.
+    for (const token of tokens) await redis.client.del(`${prefix()}tc:t:${tokenKey(token)}`);
     const hitsBefore = await lookups('hit');
     const miss = await detokenize(tokens);
     const hit = await detokenize(tokens);
@@ -57,6 +60,15 @@ describe('token cache', () => {
     expect(hit.body.items).toEqual(miss.body.items);
     expect(await lookups('hit')).toBe(hitsBefore + 2);
     expect(await vault.http().get('/metrics').then((r) => r.text)).toMatch(/^phi_vault_token_cache_hit_ratio 0\.\d+$/m);
+  });
+
+  it('caches a new token as stored, on commit: its metadata from the cache equals the row', async () => {
+    const [token] = await tokenize([{ type: 'mrn', value: 'MRN-77-0001', patientRef: 'P-CACHE', tags: ['vip'] }]);
+    expect(await redis.client.exists(`${prefix()}tc:t:${tokenKey(token)}`)).toBe(1);
+    const reader = await vault.bearer('cache-reader', ['service'], ['vault:tokenize']);
+    const described = await vault.http().get(`/v1/tokens/${encodeURIComponent(token)}`).set('Authorization', reader);
+    const [row] = await withSql(vault.database.url, (query) => query<{ created_at: Date }>('SELECT created_at FROM tokens WHERE token_key = $1', [tokenKey(token)]));
+    expect(described.body).toEqual({ token, type: 'mrn', createdAt: row.created_at.toISOString(), patientRef: 'P-CACHE', tags: ['vip'] });
   });
 
   it('serves deterministic re-tokenization from the fingerprint pointer, with the same token', async () => {
