@@ -21,6 +21,13 @@ import { growthOf, mergeSlot, type SlotPlan, type ValueSlot } from './value-slot
  */
 export const MAX_DRAWS = 32;
 
+/**
+ * The token cache serves transactions of up to this many values (single calls, and the small calls sharing
+ * a transaction). Bulk ingestion goes to the database alone: its values are mostly new, so looking them up in
+ * the cache and writing them through (each entry MAC'd) costs more than one indexed SELECT saves.
+ */
+export const CACHED_VALUES_MAX = 64;
+
 /** A tokenize call ready to store: its values parsed and, in deterministic mode, fingerprinted. */
 export interface PreparedCall {
   readonly mode: 'deterministic' | 'random';
@@ -58,13 +65,16 @@ export class TokenWriter {
   ) {}
 
   async store(calls: readonly PreparedCall[]): Promise<StoredTokens[]> {
+    const values = calls.reduce((sum, call) => sum + call.plan.slots.length, 0);
+    const useCache = values <= CACHED_VALUES_MAX;
     // Known values first from the cache, one lookup for all the calls; the transaction reads what it lacks.
-    const cached = await this.tokens.findCachedByFingerprints(calls.flatMap((call) => call.plan.slots.flatMap((slot) => (slot.fingerprint === null ? [] : [slot.fingerprint]))));
+    const fingerprints = calls.flatMap((call) => call.plan.slots.flatMap((slot) => (slot.fingerprint === null ? [] : [slot.fingerprint])));
+    const cached = useCache ? await this.tokens.findCachedByFingerprints(fingerprints) : new Map<string, TokenRecord>();
     const { stored, rows, loaded } = await withTransactionRetry(() => this.prisma.$transaction((tx) => this.storeWithin(tx, calls, cached)));
     const created = rows.flatMap((row) => (row.created === null ? [] : [row.created]));
     for (const record of created) this.metrics.tokensIssued.inc({ mode: record.fingerprint === null ? 'random' : 'deterministic' });
     // Committed: the next detokenize or re-tokenization of these is served from the cache.
-    await this.tokens.remember([...loaded, ...created]);
+    if (useCache) await this.tokens.remember([...loaded, ...created]);
     return stored;
   }
 
