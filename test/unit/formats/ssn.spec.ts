@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isInvalid } from '../../../src/formats/format.js';
-import { NEVER_ISSUED_SSN_COUNT, isIssuableSsn, ssnFormat, type SsnLayout } from '../../../src/formats/ssn.js';
+import { NEVER_ISSUED_SSN_COUNT, isIssuableSsn, neverIssuedSsnAt, ssnFormat, type SsnLayout } from '../../../src/formats/ssn.js';
 import { tokenKey } from '../../../src/formats/token-key.js';
 
 const LAYOUTS: readonly SsnLayout[] = ['dashed', 'plain'];
@@ -72,4 +72,33 @@ describe('ssn format', () => {
       expect(ssnFormat.parseToken(value)).toBeNull();
     },
   );
+});
+
+describe('neverIssuedSsnAt (how SSN tokens are drawn)', () => {
+  const count = Number(NEVER_ISSUED_SSN_COUNT);
+
+  it('maps every index to a never-issued SSN, and distinct indexes to distinct SSNs', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: count - 1 }), fc.integer({ min: 0, max: count - 1 }), (a, b) => {
+        const [x, y] = [neverIssuedSsnAt(a), neverIssuedSsnAt(b)];
+        expect(x).toMatch(/^\d{9}$/);
+        expect(isIssuableSsn(x)).toBe(false);
+        if (a !== b) expect(x).not.toBe(y);
+      }),
+    );
+  });
+
+  it('is a bijection at every block boundary: first and last of each block, in order', () => {
+    const edges = [0, 999_999, 1_000_000, 101_999_999, 102_000_000, 110_979_999, 110_980_000, count - 1];
+    expect(edges.map(neverIssuedSsnAt)).toEqual(['000000000', '000999999', '666000000', '999999999', '001000000', '899009999', '001010000', '899990000']);
+  });
+
+  it('walks block C area by area: all 99 groups of area 001, in order, then area 002', () => {
+    const start = 102_000_000 + 8_980_000;
+    const area001 = Array.from({ length: 99 }, (_, g) => neverIssuedSsnAt(start + g));
+    expect(new Set(area001).size).toBe(99);
+    expect(area001[0]).toBe('001010000');
+    expect(area001[98]).toBe('001990000');
+    expect(neverIssuedSsnAt(start + 99)).toBe('002010000');
+  });
 });
