@@ -29,6 +29,9 @@ type Outcome = { readonly tokens: StoredTokens } | { readonly error: unknown };
 @Injectable()
 export class TokenizeService implements OnModuleDestroy {
   private readonly shared: GroupCommit<PreparedCall, Outcome>;
+  /** Bulk calls storing right now (they do not queue): shutdown waits for them before the database closes. */
+  private readonly storing = new Set<Promise<unknown>>();
+  private closing = false;
 
   constructor(
     @Inject(VAULT_CONFIG) config: VaultConfig,
@@ -49,13 +52,25 @@ export class TokenizeService implements OnModuleDestroy {
     // Vaultless FF1 tokens store nothing and share none of the steps below (CONTRACT section 10).
     if (request.mode === 'fpe') return this.fpe.tokenize(request, principal);
     const call = this.prepare(request, principal);
-    const tokens = request.items.length <= COALESCE_MAX_ITEMS ? await this.submitShared(call) : (await this.writer.store([call]))[0];
+    const tokens = request.items.length <= COALESCE_MAX_ITEMS ? await this.submitShared(call) : (await this.storeAlone(call))[0];
     return { items: request.items.map((item, index) => ({ token: tokens[index], type: item.type })) };
   }
 
-  /** Shutdown: calls waiting for a shared transaction are committed before the database closes. */
+  /**
+   * Shutdown: calls waiting for a shared transaction, and bulk calls storing, finish before the database closes
+   * (also those whose client has gone: the HTTP drain no longer counts them, but their transaction is open).
+   */
   async onModuleDestroy(): Promise<void> {
-    await this.shared.close();
+    this.closing = true;
+    await Promise.all([this.shared.close(), ...[...this.storing].map((store) => store.catch(() => undefined))]);
+  }
+
+  private storeAlone(call: PreparedCall): Promise<StoredTokens[]> {
+    if (this.closing) return Promise.reject(new VaultError(ErrorCode.ServiceUnavailable, 'The vault is shutting down; nothing was stored. Retry on another instance.', { headers: { 'Retry-After': '1' } }));
+    const store = this.writer.store([call]);
+    this.storing.add(store);
+    void store.finally(() => this.storing.delete(store)).catch(() => undefined);
+    return store;
   }
 
   private prepare(request: VaultTokenizeRequest, principal: Principal): PreparedCall {
