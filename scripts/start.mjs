@@ -18,7 +18,8 @@ if (node([join(root, 'dist', 'cli', 'db-migrate.js')]) !== 0) process.exit(1);
 // port makes the child exit with its own one-line hint, and we exit with its code.
 // The child gets its own process group (not on Windows, where that would open a console), so that Ctrl-C
 // in the terminal reaches it once, through us, and it shuts down gracefully rather than on a second signal.
-const vault = spawn(process.execPath, [join(root, 'dist', 'main.js')], {
+// The heap bound the Docker image runs with (see the Dockerfile), unless NODE_OPTIONS says otherwise.
+const vault = spawn(process.execPath, [...(process.env.NODE_OPTIONS ? [] : ['--max-old-space-size=256']), join(root, 'dist', 'main.js')], {
   cwd: root,
   env,
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
