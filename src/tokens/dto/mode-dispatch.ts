@@ -6,13 +6,15 @@ import { z } from 'zod';
  * validating once means a 422 still names every bad field in one answer.
  */
 export function dispatchOnMode<F extends z.ZodType, V extends z.ZodType>(fpe: F, vault: V) {
-  return z.unknown().transform((input, context): z.output<F> | z.output<V> => {
+  const dispatch = z.unknown().transform((input, context): z.output<F> | z.output<V> => {
     const fpeMode = typeof input === 'object' && input !== null && (input as { mode?: unknown }).mode === 'fpe';
     const result = (fpeMode ? fpe : vault).safeParse(input);
     if (result.success) return result.data as z.output<F> | z.output<V>;
     for (const issue of result.error.issues) context.addIssue({ ...issue });
     return z.NEVER;
   });
+  // The two bodies, for the OpenAPI document (a transform has no JSON Schema of its own).
+  return Object.assign(dispatch, { variants: [vault, fpe] as const });
 }
 
 /** A field one mode does not take: refused with a message saying why, instead of "not a known field". */
