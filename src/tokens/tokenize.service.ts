@@ -43,7 +43,9 @@ export class TokenizeService implements OnModuleDestroy {
       windowMs: config.audit.batchWindowMs,
       maxBatch: COALESCE_MAX_CALLS,
       maxInFlight: COALESCE_IN_FLIGHT,
-      deadlineMs: config.audit.appendTimeoutMs,
+      // A backstop only: the batch's own statements are bounded first (the audit append waits at most
+      // appendTimeoutMs for the chain lock, and answers audit_unavailable), so this fires only if they hang.
+      deadlineMs: 2 * config.audit.appendTimeoutMs,
     });
   }
 
