@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import type { AuditActor } from './audit-event.js';
+import type { AuditAction, AuditActor, AuditEventDraft, AuditOutcome } from './audit-event.js';
 
 /** The actor of events the vault records on its own (a re-encryption job finishing, a purge, a master-key re-wrap). */
 export const SYSTEM_ACTOR: AuditActor = { sub: 'phi-vault', roles: [], clientId: null };
@@ -16,4 +16,28 @@ export function actorOf(principal: Principal): AuditActor {
 export function withCallerDetails(principal: Principal | null, details: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const certificate = principal?.clientCertSubject ?? null;
   return certificate === null ? details : { ...details, clientCertSubject: certificate };
+}
+
+/**
+ * An event about an operation that reveals and touches no token (a key operation, a policy change, a
+ * de-identification stream's summary): no purpose, no justification, no tokens. `principal` null: the vault
+ * acting on its own (SYSTEM_ACTOR).
+ */
+export function operationEvent(
+  principal: Principal | null,
+  action: AuditAction,
+  details: Readonly<Record<string, unknown>>,
+  outcome: AuditOutcome = 'allowed',
+): AuditEventDraft {
+  return {
+    actor: principal === null ? SYSTEM_ACTOR : actorOf(principal),
+    action,
+    purpose: null,
+    justification: null,
+    breakGlass: false,
+    tokens: [],
+    tokenKeys: [],
+    outcome,
+    details: withCallerDetails(principal, details),
+  };
 }

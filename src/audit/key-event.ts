@@ -1,5 +1,5 @@
 import type { Principal } from '../auth/principal.js';
-import { actorOf, SYSTEM_ACTOR, withCallerDetails } from './audit-actor.js';
+import { operationEvent } from './audit-actor.js';
 import type { AuditEventDraft } from './audit-event.js';
 
 /**
@@ -15,15 +15,5 @@ export type KeyOperation = 'rotate' | 'reencrypt' | 'reencrypt_finished' | 'rewr
  * is one.
  */
 export function keyEventDraft(actor: Principal | null, operation: KeyOperation, details: Readonly<Record<string, unknown>> = {}): AuditEventDraft {
-  return {
-    actor: actor === null ? SYSTEM_ACTOR : actorOf(actor),
-    action: 'rotate',
-    purpose: null,
-    justification: null,
-    breakGlass: false,
-    tokens: [],
-    tokenKeys: [],
-    outcome: 'allowed',
-    details: withCallerDetails(actor, { operation, ...details }),
-  };
+  return operationEvent(actor, 'rotate', { operation, ...details });
 }

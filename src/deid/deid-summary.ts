@@ -1,4 +1,4 @@
-import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
+import { operationEvent } from '../audit/audit-actor.js';
 import type { AuditEventDraft } from '../audit/audit-event.js';
 import type { Principal } from '../auth/principal.js';
 import type { CompiledPolicy } from './compiled-policy.js';
@@ -37,26 +37,17 @@ export function summaryOf(policy: CompiledPolicy, stats: DeidStats, auditId: str
  * ties the call together: the policy version, the counts, and whether the call was cut short.
  */
 export function summaryEvent(principal: Principal, policy: CompiledPolicy, stats: DeidStats, aborted: boolean): AuditEventDraft {
-  return {
-    actor: actorOf(principal),
-    action: 'deidentify',
-    purpose: null,
-    justification: null,
-    breakGlass: false,
-    tokens: [],
-    tokenKeys: [],
-    outcome: stats.errors > 0 || aborted ? 'partial' : 'allowed',
-    details: withCallerDetails(principal, {
-      policy: policy.name,
-      policyVersion: policy.version,
-      lines: stats.lines,
-      records: stats.records,
-      errors: stats.errors,
-      tokens: stats.tokens,
-      aborted,
-      changedByRule: Object.fromEntries(changedRules(policy, stats).map(({ rule, changed }) => [`rules[${rule}]`, changed])),
-    }),
+  const details = {
+    policy: policy.name,
+    policyVersion: policy.version,
+    lines: stats.lines,
+    records: stats.records,
+    errors: stats.errors,
+    tokens: stats.tokens,
+    aborted,
+    changedByRule: Object.fromEntries(changedRules(policy, stats).map(({ rule, changed }) => [`rules[${rule}]`, changed])),
   };
+  return operationEvent(principal, 'deidentify', details, stats.errors > 0 || aborted ? 'partial' : 'allowed');
 }
 
 /** The summary as an HTTP header value: JSON, with everything outside printable ASCII escaped. */

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
-import type { AuditEventDraft } from '../audit/audit-event.js';
+import { operationEvent } from '../audit/audit-actor.js';
 import { auditUnavailable, AuditLog } from '../audit/audit-log.service.js';
 import type { Principal } from '../auth/principal.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -43,7 +42,7 @@ export class MaskingPoliciesService {
     refuseBuiltIn(name, 'replaced');
     const stored = await this.repository.insertNextVersion(name, document, principal.sub);
     try {
-      await this.audit.append([event(principal, 'masking_policy_save', { policy: name, version: stored.version, rules: document.rules.length })]);
+      await this.audit.append([operationEvent(principal, 'masking_policy_save', { policy: name, version: stored.version, rules: document.rules.length })]);
     } catch (error) {
       await this.repository.removeVersion(name, stored.version);
       throw auditUnavailable(error);
@@ -57,7 +56,7 @@ export class MaskingPoliciesService {
     const deletedAt = await this.repository.markDeleted(name);
     if (deletedAt === null) throw notFound();
     try {
-      await this.audit.append([event(principal, 'masking_policy_delete', { policy: name })]);
+      await this.audit.append([operationEvent(principal, 'masking_policy_delete', { policy: name })]);
     } catch (error) {
       await this.repository.restore(name, deletedAt);
       throw auditUnavailable(error);
@@ -79,16 +78,3 @@ function toPolicy(stored: StoredPolicyRow): MaskingPolicy {
   return { ...stored.document, name: stored.name, version: stored.version, builtIn: false, createdAt: stored.createdAt, createdBy: stored.createdBy };
 }
 
-function event(principal: Principal, action: string, details: Record<string, unknown>): AuditEventDraft {
-  return {
-    actor: actorOf(principal),
-    action,
-    purpose: null,
-    justification: null,
-    breakGlass: false,
-    tokens: [],
-    tokenKeys: [],
-    outcome: 'allowed',
-    details: withCallerDetails(principal, details),
-  };
-}

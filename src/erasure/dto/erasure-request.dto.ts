@@ -1,23 +1,16 @@
 import { z } from 'zod';
-import { PURPOSES, type Purpose } from '../../tokens/dto/detokenize.dto.js';
+import { JustificationSchema, PurposeSchema, type Purpose } from '../../tokens/dto/detokenize.dto.js';
 
 /**
  * The body of both DELETE endpoints: why the erasure is done, under the rules of a detokenize call (CONTRACT
- * section 5: a purpose from its list, a justification of 10 to 1000 characters that is not just spaces). The
- * erasure e2e spec checks property-wise that both schemas accept the same purposes and justifications.
+ * section 5: a purpose from its list, a justification of 10 to 1000 characters that is not just spaces), with
+ * detokenize's own field schemas.
  * A DELETE sent without a body is read as `{}`, so the caller learns that `purpose` and `justification` are
  * required rather than that a body is missing.
  */
 export const ErasureRequestSchema = z.preprocess(
   (body) => (body === undefined ? {} : body),
-  z.strictObject({
-    purpose: z.enum(PURPOSES),
-    justification: z
-      .string()
-      .min(10)
-      .max(1000)
-      .refine((text) => text.trim().length >= 10, { message: 'must be at least 10 characters besides spaces', when: (payload) => payload.issues.length === 0 }),
-  }),
+  z.strictObject({ purpose: PurposeSchema, justification: JustificationSchema }),
 );
 
 export interface ErasureRequest {

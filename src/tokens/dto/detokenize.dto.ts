@@ -11,15 +11,19 @@ export type Purpose = (typeof PURPOSES)[number];
 export const REQUESTED_REVEALS = ['plain', 'masked'] as const;
 export type RequestedReveal = (typeof REQUESTED_REVEALS)[number];
 
+/** CONTRACT section 5's purpose; also the rule for erasure requests (one schema, so the rules never drift). */
+export const PurposeSchema = z.enum(PURPOSES);
+/** 10 to 1000 characters, and not 10 spaces: a justification has to say something. Erasure uses it too. */
+export const JustificationSchema = z
+  .string()
+  .min(10)
+  .max(1000)
+  .refine((text) => text.trim().length >= 10, { message: 'must be at least 10 characters besides spaces', when: (payload) => payload.issues.length === 0 });
+
 const CommonFields = {
   tokens: z.array(z.string().min(1).max(1024)).min(1).max(MAX_ITEMS),
-  purpose: z.enum(PURPOSES),
-  // 10 to 1000 characters, and not 10 spaces: a justification has to say something.
-  justification: z
-    .string()
-    .min(10)
-    .max(1000)
-    .refine((text) => text.trim().length >= 10, { message: 'must be at least 10 characters besides spaces', when: (payload) => payload.issues.length === 0 }),
+  purpose: PurposeSchema,
+  justification: JustificationSchema,
   breakGlass: z.boolean().default(false),
   /** `masked` lowers every plain reveal to masked; `plain` (the default) takes what the policy allows. */
   reveal: z.enum(REQUESTED_REVEALS).default('plain'),
