@@ -1,13 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../support/database-urls.js';
-import { createSigner, TEST_AUDIENCE, TEST_ISSUER, type Signer } from '../support/jwt.js';
+import { createSigner, type Signer } from '../support/jwt.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testVaultEnv } from '../support/vault-env.js';
 import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.js';
 import { leaks, syntheaPhi, syntheaRecords } from '../unit/deid/fixtures/real-data.js';
 
@@ -50,15 +49,7 @@ describe('npm run deid (CLI against a running vault)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     signer = createSigner();
-    vault = await spawnVaultProcess({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: `phi-vault-test:${randomBytes(4).toString('hex')}:`,
-      VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
-    });
+    vault = await spawnVaultProcess(testVaultEnv(database, signer));
     token = await signer.mint({ sub: 'deid-cli-test', roles: ['service'], scope: 'vault:tokenize' });
     dir = mkdtempSync(join(tmpdir(), 'phi-vault-deid-cli-'));
   }, 60_000);

@@ -1,11 +1,11 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenKey } from '../../src/formats/token-key.js';
-import { testRedisUrl } from '../support/database-urls.js';
 import { withSql } from '../support/db-inspect.js';
-import { createSigner, TEST_AUDIENCE, TEST_ISSUER, type Signer } from '../support/jwt.js';
+import { createSigner, type Signer } from '../support/jwt.js';
 import { keepAliveAgent, postJson, type Outcome } from '../support/keep-alive-client.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { testVaultEnv } from '../support/vault-env.js';
 import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.js';
 
 const TOKENIZE_CLIENTS = 8;
@@ -40,16 +40,7 @@ describe('graceful shutdown of the built server under load', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     signer = createSigner();
-    env = {
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: `phi-vault-test:${randomBytes(4).toString('hex')}:`,
-      VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
-      DATABASE_POOL_SIZE: '5',
-    };
+    env = testVaultEnv(database, signer);
     vault = await spawnVaultProcess(env);
     auth = `Bearer ${await signer.mint({ sub: 'shutdown-load', roles: ['service'], scope: 'vault:tokenize vault:detokenize audit:read' }, { expiresInSeconds: 600 })}`;
   });

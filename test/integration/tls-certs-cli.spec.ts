@@ -1,15 +1,14 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testRedisUrl } from '../support/database-urls.js';
 import { withSql } from '../support/db-inspect.js';
-import { createSigner, TEST_AUDIENCE, TEST_ISSUER } from '../support/jwt.js';
+import { createSigner } from '../support/jwt.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { httpsJson } from '../support/tls-request.js';
+import { testVaultEnv } from '../support/vault-env.js';
 import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.js';
 
 const DIST = fileURLToPath(new URL('../../dist/cli/', import.meta.url));
@@ -64,18 +63,11 @@ describe('npm run certs, then the built vault over mutual TLS', () => {
   });
 
   it('the built server serves HTTPS with them and refuses a client without a certificate', async () => {
-    vault = await spawnVaultProcess({
-      DATABASE_URL: database.url,
-      REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: `phi-vault-test:${randomBytes(4).toString('hex')}:`,
-      VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-      AUTH_ISSUER: TEST_ISSUER,
-      AUTH_AUDIENCE: TEST_AUDIENCE,
-      AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
+    vault = await spawnVaultProcess(testVaultEnv(database, signer, {
       TLS_CERT_FILE: join(certs, 'server.pem'),
       TLS_KEY_FILE: join(certs, 'server-key.pem'),
       TLS_CLIENT_CA_FILE: join(certs, 'ca.pem'),
-    });
+    }));
     expect(vault.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const client = { ca: pem('ca.pem'), cert: pem('client.pem'), key: pem('client-key.pem') };
     expect((await httpsJson(`${vault.url}/health/ready`, client)).status).toBe(200);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -6,9 +5,9 @@ import { createVaultApp } from '../../src/app.js';
 import { createLogger } from '../../src/common/logging/logger.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { VaultConfig } from '../../src/config/vault-config.js';
-import { testRedisUrl } from './database-urls.js';
-import { createSigner, TEST_AUDIENCE, TEST_ISSUER, type Signer } from './jwt.js';
+import { createSigner, type Signer } from './jwt.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { testVaultEnv } from './vault-env.js';
 
 export interface TestVault {
   readonly app: NestFastifyApplication;
@@ -38,17 +37,7 @@ export interface TestVaultOptions {
 export async function startTestVault(options: TestVaultOptions = {}): Promise<TestVault> {
   const database = options.database ?? (await createTestDatabase());
   const signer = options.signer ?? createSigner();
-  const env: Record<string, string> = {
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl(),
-    REDIS_KEY_PREFIX: `phi-vault-test:${randomBytes(4).toString('hex')}:`,
-    VAULT_MASTER_KEY: randomBytes(32).toString('base64'),
-    AUTH_ISSUER: TEST_ISSUER,
-    AUTH_AUDIENCE: TEST_AUDIENCE,
-    AUTH_PUBLIC_KEY_FILE: signer.publicKeyFile,
-    DATABASE_POOL_SIZE: '5',
-    ...options.env,
-  };
+  const env = testVaultEnv(database, signer, options.env);
   const config = loadConfig(env);
   const logs: string[] = [];
   const sink = new Writable({
