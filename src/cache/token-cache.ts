@@ -47,7 +47,10 @@ export class TokenCache {
   async records(tokenKeys: readonly string[]): Promise<Map<string, TokenRecord>> {
     const found = new Map<string, TokenRecord>();
     const stored = await this.read(tokenKeys.map(recordKey));
-    if (stored === null) return this.count('record', 'bypassed', tokenKeys.length, found);
+    if (stored === null) {
+      this.countBypassed('record', tokenKeys.length);
+      return found;
+    }
     tokenKeys.forEach((tokenKey, index) => {
       const decoded = decodeRecord(tokenKey, stored[index], this.mac);
       if (decoded.kind === 'hit') found.set(tokenKey, decoded.value);
@@ -60,7 +63,10 @@ export class TokenCache {
   async tokenKeysOf(fingerprintsHex: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     const stored = await this.read(fingerprintsHex.map(fingerprintKey));
-    if (stored === null) return this.count('fingerprint', 'bypassed', fingerprintsHex.length, found);
+    if (stored === null) {
+      this.countBypassed('fingerprint', fingerprintsHex.length);
+      return found;
+    }
     fingerprintsHex.forEach((hex, index) => {
       const decoded = decodePointer(hex, stored[index], this.mac);
       if (decoded.kind === 'hit') found.set(hex, decoded.value);
@@ -137,8 +143,8 @@ export class TokenCache {
     this.logger.debug({ err: (error as Error).name }, 'token cache unavailable; reading from the database');
   }
 
-  private count<T>(entry: 'record' | 'fingerprint', result: 'bypassed', amount: number, value: T): T {
-    if (this.store !== null && amount > 0) this.metrics.tokenCacheLookups.inc({ entry, result }, amount);
-    return value;
+  /** Lookups the cache could not answer (unreachable, or being cleared); none are counted while it is off. */
+  private countBypassed(entry: 'record' | 'fingerprint', amount: number): void {
+    if (this.store !== null && amount > 0) this.metrics.tokenCacheLookups.inc({ entry, result: 'bypassed' }, amount);
   }
 }

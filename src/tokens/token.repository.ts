@@ -49,9 +49,10 @@ interface TokenRow {
 type Queryable = PrismaService | PrismaTransaction;
 
 /**
- * The `tokens` table. Reads outside a transaction go through the token cache first (records are cached as
- * stored: ciphertext, never plaintext); reads inside one (`db` given) always see the database, because a
- * transaction deciding what to write must not act on a cached copy.
+ * The `tokens` table, and the token cache in front of it (records are cached as stored: ciphertext, never
+ * plaintext). Lookups by token key (detokenize, metadata) read through the cache. Lookups by fingerprint run
+ * inside the writing transaction and always see the database, because a transaction deciding what to write
+ * must not act on a cached copy; the writer consults the cache before it (findCachedByFingerprints).
  */
 @Injectable()
 export class TokenRepository {
@@ -60,9 +61,8 @@ export class TokenRepository {
     private readonly cache: TokenCache,
   ) {}
 
-  async findByKeys(tokenKeys: readonly string[], db?: PrismaTransaction): Promise<TokenRecord[]> {
+  async findByKeys(tokenKeys: readonly string[]): Promise<TokenRecord[]> {
     if (tokenKeys.length === 0) return [];
-    if (db !== undefined) return this.selectByKeys(tokenKeys, db);
     const cached = await this.cache.records(tokenKeys);
     const missing = tokenKeys.filter((key) => !cached.has(key));
     const loaded = await this.selectByKeys(missing, this.prisma);
@@ -76,19 +76,13 @@ export class TokenRepository {
     return this.selectByKeys(tokenKeys, this.prisma);
   }
 
-  /** Deterministic-mode lookups; the map is keyed by the fingerprint's hex. */
-  async findByFingerprints(fingerprints: readonly Buffer[], db?: PrismaTransaction): Promise<Map<string, TokenRecord>> {
+  /** Deterministic-mode lookups in the database, inside the writing transaction; keyed by the fingerprint's hex. */
+  async findByFingerprints(fingerprints: readonly Buffer[], tx: PrismaTransaction): Promise<Map<string, TokenRecord>> {
     if (fingerprints.length === 0) return new Map();
-    const hex = fingerprints.map((fingerprint) => fingerprint.toString('hex'));
-    if (db !== undefined) return this.selectByFingerprints(hex, db);
-    const found = await this.cachedByFingerprints(hex);
-    const loaded = await this.selectByFingerprints(
-      hex.filter((h) => !found.has(h)),
-      this.prisma,
+    return this.selectByFingerprints(
+      fingerprints.map((fingerprint) => fingerprint.toString('hex')),
+      tx,
     );
-    await this.cache.remember([...loaded.values()]);
-    for (const [h, record] of loaded) found.set(h, record);
-    return found;
   }
 
   /**
