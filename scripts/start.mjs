@@ -2,6 +2,7 @@
 // `npm start`, the newcomer path: build if needed, migrate, start the vault (dev mode unless told otherwise),
 // wait until it is ready, and print three commands to try it.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,8 +19,13 @@ if (node([join(root, 'dist', 'cli', 'db-migrate.js')]) !== 0) process.exit(1);
 // port makes the child exit with its own one-line hint, and we exit with its code.
 // The child gets its own process group (not on Windows, where that would open a console), so that Ctrl-C
 // in the terminal reaches it once, through us, and it shuts down gracefully rather than on a second signal.
-// The heap bound the Docker image runs with (see the Dockerfile), unless NODE_OPTIONS says otherwise.
-const vault = spawn(process.execPath, [...(process.env.NODE_OPTIONS ? [] : ['--max-old-space-size=256']), join(root, 'dist', 'main.js')], {
+// The Node options the Docker image runs with (its ENV NODE_OPTIONS line, as npm run bench reads it), unless
+// NODE_OPTIONS is set here.
+// (The runtime image ships no Dockerfile; there NODE_OPTIONS is already set by it.)
+const dockerfile = join(root, 'Dockerfile');
+const imageNodeOptions = existsSync(dockerfile) ? (/^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(dockerfile, 'utf8'))?.[1] ?? '') : '';
+const nodeOptions = process.env.NODE_OPTIONS ? [] : imageNodeOptions.split(' ').filter(Boolean);
+const vault = spawn(process.execPath, [...nodeOptions, join(root, 'dist', 'main.js')], {
   cwd: root,
   env,
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
