@@ -5,9 +5,9 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { MetricsService } from '../health/metrics.service.js';
-import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
+import type { PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from './audit-event.js';
-import { AuditRepository } from './audit.repository.js';
+import { AuditRepository, type ChainLink, type UnchainedEvent } from './audit.repository.js';
 import { canonicalAroundSeq } from './chain.js';
 import { unstorablePath } from './storable-text.js';
 
@@ -32,7 +32,6 @@ export class AuditLog implements OnModuleDestroy {
   private readonly batches: GroupCommit<AppendRequest, AuditEvent[]>;
 
   constructor(
-    private readonly prisma: PrismaService,
     private readonly repository: AuditRepository,
     @Inject(VAULT_CONFIG) config: VaultConfig,
     private readonly metrics: MetricsService,
@@ -58,7 +57,7 @@ export class AuditLog implements OnModuleDestroy {
   /** Adds the events to a transaction the caller commits (so its own writes and their audit stand or fall together). */
   async appendWithin(tx: PrismaTransaction, drafts: readonly AuditEventDraft[]): Promise<ChainedAuditEvent[]> {
     assertStorable(drafts);
-    return this.link(tx, drafts);
+    return this.link(drafts, (events) => this.repository.appendWithin(tx, events));
   }
 
   /**
@@ -78,7 +77,7 @@ export class AuditLog implements OnModuleDestroy {
    */
   private async commitBatch(requests: readonly AppendRequest[], budget: BatchBudget): Promise<AuditEvent[][]> {
     const endTimer = this.metrics.auditCommitDuration.startTimer();
-    const events = await this.link(this.prisma, requests.flat(), budget.remainingMs ?? undefined);
+    const events = await this.link(requests.flat(), (unchained) => this.repository.appendAlone(unchained, budget.remainingMs ?? undefined));
     endTimer();
     this.metrics.auditBatchSize.observe(requests.length);
     observeCommitted(this.metrics, events);
@@ -91,14 +90,10 @@ export class AuditLog implements OnModuleDestroy {
   }
 
   /** Chains the drafts in order: ids and time here, seqs and hashes in the database under the chain lock. */
-  private async link(db: PrismaService | PrismaTransaction, drafts: readonly AuditEventDraft[], lockWaitMs?: number): Promise<ChainedAuditEvent[]> {
+  private async link(drafts: readonly AuditEventDraft[], write: (events: UnchainedEvent[]) => Promise<ChainLink[]>): Promise<ChainedAuditEvent[]> {
     const at = new Date();
     const events = drafts.map((draft) => ({ ...draft, id: randomUUID(), at }));
-    const links = await this.repository.append(
-      db,
-      events.map((event) => ({ event, canonical: canonicalAroundSeq(event) })),
-      lockWaitMs,
-    );
+    const links = await write(events.map((event) => ({ event, canonical: canonicalAroundSeq(event) })));
     return events.map((event, index) => ({ ...event, ...links[index] }));
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
-import type { PrismaService, PrismaTransaction } from '../prisma/prisma.service.js';
+import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent } from './audit-event.js';
 
 /** An event ready to join the chain: everything but its seq, and its canonical encoding around the seq. */
@@ -16,19 +16,35 @@ export interface ChainLink {
   readonly hash: Buffer;
 }
 
+/** As the driver gives it: Prisma reads int8 as a bigint, `pg` as a decimal string. */
 interface LinkRow {
-  seq: bigint;
+  seq: bigint | string;
   prev_hash: Uint8Array;
   hash: Uint8Array;
 }
+
+const APPEND = 'SELECT seq, prev_hash, hash FROM audit_append($1::jsonb, $2::integer)';
 
 @Injectable()
 export class AuditRepository {
   /** By default, the longest a statement waits for the chain lock before it fails (and its callers answer 503). */
   private readonly lockWaitMs: number;
 
-  constructor(@Inject(VAULT_CONFIG) config: VaultConfig) {
+  constructor(
+    @Inject(VAULT_CONFIG) config: VaultConfig,
+    private readonly prisma: PrismaService,
+  ) {
     this.lockWaitMs = config.audit.appendTimeoutMs;
+  }
+
+  /** The events as a transaction of their own: the group commit's one statement per batch, straight to the pool. */
+  appendAlone(events: readonly UnchainedEvent[], lockWaitMs = this.lockWaitMs): Promise<ChainLink[]> {
+    return this.append(events, lockWaitMs, (values) => this.prisma.statement<LinkRow>(APPEND, values));
+  }
+
+  /** The events inside the caller's transaction: they commit, or not, with its own writes. */
+  appendWithin(tx: PrismaTransaction, events: readonly UnchainedEvent[]): Promise<ChainLink[]> {
+    return this.append(events, this.lockWaitMs, (values) => tx.$queryRawUnsafe<LinkRow[]>(APPEND, ...values));
   }
 
   /**
@@ -36,10 +52,10 @@ export class AuditRepository {
    * 20261123200000) takes the chain lock (pg_advisory_xact_lock(0x7068692d61756469), "phi-audi", shared by
    * every vault process), reads the head, assigns seqs and hashes, inserts. Its two-argument form (migration
    * 20261201100000) waits at most `lockWaitMs` for the lock, then fails with 55P03 having written nothing.
-   * Given a transaction, the lock is held until the caller commits, so its own writes and the events stand or
-   * fall together; given the client, the statement is a transaction of its own. Answers the links in event order.
+   * Within a transaction, the lock is held until the caller commits, so its own writes and the events stand or
+   * fall together; alone, the statement is a transaction of its own. Answers the links in event order.
    */
-  async append(db: PrismaService | PrismaTransaction, events: readonly UnchainedEvent[], lockWaitMs = this.lockWaitMs): Promise<ChainLink[]> {
+  private async append(events: readonly UnchainedEvent[], lockWaitMs: number, run: (values: readonly unknown[]) => Promise<LinkRow[]>): Promise<ChainLink[]> {
     if (events.length === 0) return [];
     const batch = events.map(({ event, canonical }, index) => ({
       n: index + 1,
@@ -59,7 +75,7 @@ export class AuditRepository {
       canonical_before_seq: canonical[0],
       canonical_after_seq: canonical[1],
     }));
-    const rows = await db.$queryRaw<LinkRow[]>`SELECT seq, prev_hash, hash FROM audit_append(${JSON.stringify(batch)}::jsonb, ${Math.max(1, Math.ceil(lockWaitMs))}::integer)`;
+    const rows = await run([JSON.stringify(batch), Math.max(1, Math.ceil(lockWaitMs))]);
     if (rows.length !== events.length) throw new Error(`audit_append linked ${rows.length} of ${events.length} events`);
     // The seqs are consecutive in event order (head + n); sorting restores that order whatever order RETURNING used.
     return rows

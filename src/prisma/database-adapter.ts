@@ -12,6 +12,12 @@ export interface VaultDatabase {
   readonly adapter: PrismaPg | Awaited<ReturnType<typeof openEmbeddedDatabase>>['adapter'];
   /** Connections of the PostgreSQL pool right now (for saturation metrics); null for the embedded database. */
   poolUsage(): PoolUsage | null;
+  /**
+   * Runs one statement on a pool connection, straight through the `pg` driver: its own transaction, the pool's
+   * session settings (timeouts) included. For a hot statement whose rows need no Prisma mapping (the audit group
+   * commit). null on the embedded database, where Prisma is the only way in.
+   */
+  readonly statement: ((text: string, values: readonly unknown[]) => Promise<unknown[]>) | null;
   close(): Promise<void>;
 }
 
@@ -49,10 +55,11 @@ export async function openVaultDatabase(config: VaultConfig, logger: AppLogger):
       kind: 'postgresql',
       adapter: new PrismaPg(pool, { disposeExternalPool: true }),
       poolUsage: () => ({ max: config.databasePoolSize, total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      statement: async (text, values) => (await pool.query(text, values as unknown[])).rows,
       close: async () => undefined,
     };
   }
   const embedded = await openEmbeddedDatabase(config.stateDir);
   for (const migration of embedded.migrations.applied) logger.info({ migration }, 'embedded database migrated');
-  return { kind: 'embedded', adapter: embedded.adapter, poolUsage: () => null, close: () => embedded.close() };
+  return { kind: 'embedded', adapter: embedded.adapter, poolUsage: () => null, statement: null, close: () => embedded.close() };
 }

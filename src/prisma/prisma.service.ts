@@ -18,6 +18,16 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     return this.database.poolUsage();
   }
 
+  /**
+   * One statement as its own transaction, with positional parameters ($1, $2, ...). On PostgreSQL it skips
+   * Prisma's per-query work (it goes straight to the pool Prisma also uses); rows come as the driver gives them,
+   * so a caller converts what it reads (int8 may arrive as a string, bytea as a Buffer or Uint8Array).
+   */
+  async statement<Row>(text: string, values: readonly unknown[]): Promise<Row[]> {
+    if (this.database.statement !== null) return (await this.database.statement(text, values)) as Row[];
+    return this.$queryRawUnsafe<Row[]>(text, ...values);
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.$disconnect();
     await this.database.close();
