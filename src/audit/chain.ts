@@ -4,14 +4,43 @@ import type { AuditEvent } from './audit-event.js';
 /** The hash the first event chains to. */
 export const GENESIS_HASH = Buffer.alloc(32);
 
-/** JSON with object keys sorted at every depth and no whitespace: one byte string per event. */
+/**
+ * JSON with object keys sorted at every depth (by UTF-16 code units, as Array.prototype.sort orders strings) and
+ * no whitespace: one byte string per event. Written as plain loops: it runs for every audit event, on the
+ * request path, so it allocates no entry pairs or intermediate arrays.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0) out += ',';
+      if (i in value) out += canonicalJson(value[i]); // a hole joins as nothing, as Array.prototype.join has it
+    }
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of sortedKeys(object)) {
+    const field = object[key];
+    if (field === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${canonicalJson(field)}`;
+  }
+  return `${out}}`;
+}
+
+/** Object.keys in code-unit order. Small key sets (the usual case) sort in place, without sort's scratch copy. */
+function sortedKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  if (keys.length > 16) return keys.sort();
+  for (let i = 1; i < keys.length; i += 1) {
+    const key = keys[i];
+    let j = i - 1;
+    for (; j >= 0 && keys[j] > key; j -= 1) keys[j + 1] = keys[j];
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /**
@@ -48,14 +77,24 @@ export function canonicalEvent(event: AuditEvent): string {
  * database assigns the seq under the chain lock and completes the hash the same way (audit_append).
  */
 export function canonicalAroundSeq(event: Omit<AuditEvent, 'seq'>): [beforeSeq: string, afterSeq: string] {
-  const before: Record<string, unknown> = {};
-  const after: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(hashedFields({ ...event, seq: 0n }))) {
-    if (key < 'seq') before[key] = value;
-    else if (key > 'seq') after[key] = value;
+  const fields = hashedFields({ ...event, seq: 0n });
+  // action (before) and v (after) are always present, so neither half is empty and the joins are well-formed.
+  return [`{${members(fields, KEYS_BEFORE_SEQ)},"seq":"`, `",${members(fields, KEYS_AFTER_SEQ)}}`];
+}
+
+/** hashedFields' keys in canonical order, on either side of "seq" (a unit test holds this to hashedFields). */
+export const KEYS_BEFORE_SEQ = ['action', 'actor', 'at', 'breakGlass', 'details', 'id', 'justification', 'outcome', 'purpose'] as const;
+export const KEYS_AFTER_SEQ = ['tokenKeys', 'tokens', 'v'] as const;
+
+function members(fields: Record<string, unknown>, keys: readonly string[]): string {
+  let out = '';
+  for (const key of keys) {
+    const field = fields[key];
+    if (field === undefined) continue;
+    if (out !== '') out += ',';
+    out += `"${key}":${canonicalJson(field)}`;
   }
-  // Both halves always hold fields (action..purpose before, tokenKeys..v after), so the joins are well-formed.
-  return [`${canonicalJson(before).slice(0, -1)},"seq":"`, `",${canonicalJson(after).slice(1)}`];
+  return out;
 }
 
 /** hash = SHA-256(previous hash || canonical event). Changing, dropping or moving any event breaks every later link. */

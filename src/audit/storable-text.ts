@@ -8,7 +8,18 @@ const NUL_OR_LONE_SURROGATE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\u
  * before it joins a batch: it would otherwise fail, or silently corrupt, every event committed with it.
  */
 export function unstorablePath(draft: AuditEventDraft): string | null {
-  return firstBadString(draft, '');
+  // Every event passes through here: the scan builds no paths unless there is something to name.
+  return holdsBadString(draft) ? firstBadString(draft, '') : null;
+}
+
+function holdsBadString(value: unknown): boolean {
+  if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsBadString);
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && (NUL_OR_LONE_SURROGATE.test(key) || holdsBadString((value as Record<string, unknown>)[key]))) return true;
+  }
+  return false;
 }
 
 function firstBadString(value: unknown, path: string): string | null {

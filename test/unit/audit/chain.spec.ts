@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from '../../../src/audit/audit-event.js';
-import { canonicalAroundSeq, canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, hashedFields } from '../../../src/audit/chain.js';
+import { canonicalAroundSeq, canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, hashedFields, KEYS_AFTER_SEQ, KEYS_BEFORE_SEQ } from '../../../src/audit/chain.js';
 import { ChainVerifier, type ChainAnchor, type ChainVerdict } from '../../../src/audit/chain-verifier.js';
 
 const draftArbitrary: fc.Arbitrary<AuditEventDraft> = fc.record({
@@ -53,6 +53,25 @@ describe('canonical JSON', () => {
     expect(canonicalJson({ b: 1, a: { d: [3, { y: null, x: 'é' }], c: true } })).toBe('{"a":{"c":true,"d":[3,{"x":"é","y":null}]},"b":1}');
   });
 
+  it('property: equals the plain definition (sorted entries, JSON.stringify for the rest), undefined fields left out', () => {
+    const reference = (value: unknown): string => {
+      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+      if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+      const entries = Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+    };
+    const withUndefined = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.constant(undefined), fc.array(tie('value')), fc.dictionary(fc.string(), tie('value'))),
+    })).value;
+    fc.assert(
+      fc.property(withUndefined, (value) => {
+        expect(canonicalJson(value)).toBe(reference(value));
+      }),
+    );
+  });
+
   it('property: the encoding does not depend on key order', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
@@ -80,6 +99,11 @@ describe('canonical JSON', () => {
         expect(canonicalEvent(event)).toBe(canonicalJson(hashedFields(event)));
       }),
     );
+  });
+
+  it('encodes the hashed fields in canonical key order around the seq', () => {
+    const event: AuditEvent = { ...plainDraft(1), id: randomUUID(), at: new Date(0), seq: 1n };
+    expect([...KEYS_BEFORE_SEQ, 'seq', ...KEYS_AFTER_SEQ]).toEqual(Object.keys(hashedFields(event)).sort());
   });
 
   it('covers every field of an event, so a change to any of them changes the hash', () => {
