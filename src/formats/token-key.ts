@@ -4,6 +4,7 @@ import { TEXT_TOKEN_PATTERN } from './text.js';
 const US_DATE = /^(\d{2})\/(\d{2})\/(\d{4})$/;
 const PLUS_ONE_PHONE = /^\+1(\d{10})$/;
 const NOT_LETTER_OR_DIGIT = /[^\p{L}\p{N}]/gu;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /**
  * The type-independent lookup key of a presented token (the API receives tokens without their type, and the
@@ -24,7 +25,8 @@ export function tokenKey(rendered: string): string {
   return lettersAndDigitsFolded(plusOne ? plusOne[1] : rendered);
 }
 
-/** Case and separators are layout for every other type. */
+/** Case and separators are layout for every other type. ASCII lowers one code point at a time by itself. */
 function lettersAndDigitsFolded(rendered: string): string {
-  return Array.from(rendered, lowerOne).join('').replace(NOT_LETTER_OR_DIGIT, '');
+  const lowered = ASCII.test(rendered) ? rendered.toLowerCase() : Array.from(rendered, lowerOne).join('');
+  return lowered.replace(NOT_LETTER_OR_DIGIT, '');
 }
