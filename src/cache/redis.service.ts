@@ -19,6 +19,7 @@ export class RedisService implements OnModuleDestroy {
     this.client = new Redis(config.redisUrl, {
       keyPrefix: config.redisKeyPrefix,
       lazyConnect: false,
+      enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
