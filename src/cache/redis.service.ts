@@ -19,6 +19,7 @@ export class RedisService implements OnModuleDestroy {
     this.client = new Redis(config.redisUrl, {
       keyPrefix: config.redisKeyPrefix,
       lazyConnect: false,
+      // Commands issued in one event-loop turn (concurrent detokenize calls' cache reads) share one socket write.
       enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
