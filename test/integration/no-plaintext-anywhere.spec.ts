@@ -55,7 +55,8 @@ describe('after a mixed run, no plaintext value in PostgreSQL, Redis, the logs o
 
     const database = await withSql(vault.database.url, async (query) => {
       const tables = await query<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'`);
-      const dumps = await Promise.all(tables.map(({ name }) => query(`SELECT * FROM "${name}"`)));
+      const dumps: unknown[] = [];
+      for (const { name } of tables) dumps.push(await query(`SELECT * FROM "${name}"`)); // one connection: one query at a time
       return JSON.stringify(dumps, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
     });
     const redis = new Redis(testRedisUrl());
