@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSigner, type Signer } from '../support/jwt.js';
+import { runToExit, type ProcessRun } from '../support/run-to-exit.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { testVaultEnv } from '../support/vault-env.js';
 import { spawnVaultProcess, type VaultProcess } from '../support/vault-process.js';
@@ -15,28 +16,9 @@ const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
 /** util-linux `script` runs a command on a pseudo-terminal: the one way to see what a terminal user sees. */
 const HAS_SCRIPT = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `node dist/cli/deid.js` (what `npm run deid` runs after building). */
-function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<CliRun> {
-  return run(process.execPath, [CLI, ...args], options);
-}
-
-function run(command: string, args: string[], options: { stdin?: string; env?: Record<string, string>; cwd?: string } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { PATH: process.env.PATH ?? '', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+function runCli(args: string[], options: { stdin?: string; env?: Record<string, string> } = {}): Promise<ProcessRun> {
+  return runToExit(process.execPath, [CLI, ...args], options);
 }
 
 describe('npm run deid (CLI against a running vault)', () => {
@@ -83,7 +65,7 @@ describe('npm run deid (CLI against a running vault)', () => {
   it('npm run -s deid: stdout is the NDJSON alone, one line per record', async () => {
     const records = syntheaRecords('patients').slice(0, 5);
     const input = `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
-    const npm = await run('npm', ['run', '-s', 'deid', '--', '--policy', 'safe-harbor', '--url', vault.url, '--token', token], {
+    const npm = await runToExit('npm', ['run', '-s', 'deid', '--', '--policy', 'safe-harbor', '--url', vault.url, '--token', token], {
       cwd: REPOSITORY,
       stdin: input,
       env: { HOME: dir, npm_config_update_notifier: 'false' },
@@ -103,7 +85,7 @@ describe('npm run deid (CLI against a running vault)', () => {
     const output = join(dir, 'encounters.deid.ndjson');
     writeFileSync(input, `${records.map((record) => JSON.stringify(record)).join('\n')}\n`);
     const command = [process.execPath, CLI, '--policy', 'safe-harbor', '--in', input, '--out', output, '--url', vault.url, '--token', token].map((arg) => `'${arg}'`).join(' ');
-    const terminal = await run('script', ['-q', '-e', '-c', command, '/dev/null']);
+    const terminal = await runToExit('script', ['-q', '-e', '-c', command, '/dev/null']);
     expect(terminal.code).toBe(0);
     // The bar is redrawn in place (carriage returns) and ends full, with the count of lines back.
     expect(terminal.stdout).toMatch(new RegExp(`\\r\\[#{30}\\] 100% ${records.length.toLocaleString('en-US')} lines back, [\\d,]+/s`));
@@ -112,7 +94,7 @@ describe('npm run deid (CLI against a running vault)', () => {
     expect(text).not.toContain('lines back');
     expect(text.split('\n').slice(0, -1).map((line) => JSON.parse(line))).toHaveLength(records.length);
     // --quiet: no bar, no summary, even on a terminal.
-    const quiet = await run('script', ['-q', '-e', '-c', `${command} '--quiet'`, '/dev/null']);
+    const quiet = await runToExit('script', ['-q', '-e', '-c', `${command} '--quiet'`, '/dev/null']);
     expect(quiet.code).toBe(0);
     expect(quiet.stdout).not.toContain('lines back');
     expect(quiet.stdout).not.toContain('de-identified with');

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runToExit, type ProcessRun } from '../support/run-to-exit.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 
@@ -11,25 +11,13 @@ const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const BAD_MASTER_KEY = 'NOT-A-KEY-but-a-Secret-Sentinel-7Q9Z';
 const DB_PASSWORD = 'db-Secret-Sentinel-4242';
 
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Outcome = ProcessRun;
 
 /** Runs the built server as `npm run start:prod` does, with exactly this environment, in an empty directory. */
 function startWith(env: Record<string, string>): Promise<Outcome> {
   if (!existsSync(MAIN)) throw new Error('dist/main.js is missing: vitest global set-up builds it');
   const cwd = mkdtempSync(join(tmpdir(), 'phi-vault-config-startup-'));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToExit(process.execPath, [MAIN], { cwd, env });
 }
 
 const problemLines = (outcome: Outcome) => outcome.stderr.split('\n').filter((line) => line !== '');

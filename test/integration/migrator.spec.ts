@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations, readMigrations } from '../../src/prisma/migrator.js';
 import { connectPg, ensureDatabase, quoteIdentifier } from '../../src/prisma/postgres-target.js';
 import { adminDatabaseUrl, databaseUrlFor } from '../support/database-urls.js';
+import { runToExit, type ProcessRun } from '../support/run-to-exit.js';
 import { inject } from 'vitest';
 
 const created: string[] = [];
@@ -26,16 +26,8 @@ afterAll(async () => {
 const MIGRATE_CLI = fileURLToPath(new URL('../../dist/cli/db-migrate.js', import.meta.url));
 
 /** `npm run db:migrate` without npm: the built CLI, as the Docker image's CMD runs it. */
-function runMigrateCli(databaseUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MIGRATE_CLI], { env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runMigrateCli(databaseUrl: string): Promise<ProcessRun> {
+  return runToExit(process.execPath, [MIGRATE_CLI], { env: { DATABASE_URL: databaseUrl } });
 }
 
 async function tablesOf(url: string): Promise<string[]> {
