@@ -8,7 +8,7 @@ import type { CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { RedisCacheStore } from './redis-cache-store.js';
 import { RedisService } from './redis.service.js';
-import { decodePointer, decodeRecord, encodePointer, encodeRecord, fingerprintKey, recordKey, type EntryMac } from './token-cache-entry.js';
+import { decodePointer, decodeRecord, encodePointer, encodeRecord, fingerprintKey, recordKey, type Decoded, type EntryMac } from './token-cache-entry.js';
 
 /** Long enough to outlast any read that started before a row changed (see CacheStore's protocol). */
 const TOMBSTONE_SECONDS = 30;
@@ -44,33 +44,32 @@ export class TokenCache {
   }
 
   /** Cached, authenticated records for these token keys (hits only). */
-  async records(tokenKeys: readonly string[]): Promise<Map<string, TokenRecord>> {
-    const found = new Map<string, TokenRecord>();
-    const stored = await this.read(tokenKeys.map(recordKey));
-    if (stored === null) {
-      this.countBypassed('record', tokenKeys.length);
-      return found;
-    }
-    tokenKeys.forEach((tokenKey, index) => {
-      const decoded = decodeRecord(tokenKey, stored[index], this.mac);
-      if (decoded.kind === 'hit') found.set(tokenKey, decoded.value);
-      this.metrics.tokenCacheLookups.inc({ entry: 'record', result: decoded.kind === 'tombstone' ? 'miss' : decoded.kind });
-    });
-    return found;
+  records(tokenKeys: readonly string[]): Promise<Map<string, TokenRecord>> {
+    return this.lookup('record', tokenKeys, recordKey, decodeRecord);
   }
 
   /** Token keys of deterministic-mode fingerprints (hex), where cached. The caller checks the record's fingerprint. */
-  async tokenKeysOf(fingerprintsHex: readonly string[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const stored = await this.read(fingerprintsHex.map(fingerprintKey));
+  tokenKeysOf(fingerprintsHex: readonly string[]): Promise<Map<string, string>> {
+    return this.lookup('fingerprint', fingerprintsHex, fingerprintKey, decodePointer);
+  }
+
+  /** The authenticated hits among `ids`' entries, each lookup counted by its result. */
+  private async lookup<T>(
+    entry: 'record' | 'fingerprint',
+    ids: readonly string[],
+    cacheKeyOf: (id: string) => string,
+    decode: (id: string, stored: string | null, mac: EntryMac) => Decoded<T>,
+  ): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const stored = await this.read(ids.map(cacheKeyOf));
     if (stored === null) {
-      this.countBypassed('fingerprint', fingerprintsHex.length);
+      this.countBypassed(entry, ids.length);
       return found;
     }
-    fingerprintsHex.forEach((hex, index) => {
-      const decoded = decodePointer(hex, stored[index], this.mac);
-      if (decoded.kind === 'hit') found.set(hex, decoded.value);
-      this.metrics.tokenCacheLookups.inc({ entry: 'fingerprint', result: decoded.kind === 'tombstone' ? 'miss' : decoded.kind });
+    ids.forEach((id, index) => {
+      const decoded = decode(id, stored[index], this.mac);
+      if (decoded.kind === 'hit') found.set(id, decoded.value);
+      this.metrics.tokenCacheLookups.inc({ entry, result: decoded.kind === 'tombstone' ? 'miss' : decoded.kind });
     });
     return found;
   }
