@@ -8,33 +8,34 @@ const NUL_OR_LONE_SURROGATE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\u
  * before it joins a batch: it would otherwise fail, or silently corrupt, every event committed with it.
  */
 export function unstorablePath(draft: AuditEventDraft): string | null {
-  // Every event passes through here: the scan builds no paths unless there is something to name.
-  return holdsBadString(draft) ? firstBadString(draft, '') : null;
+  const path = badPath(draft);
+  return path === null ? null : path === '' ? '(event)' : path;
 }
 
-function holdsBadString(value: unknown): boolean {
-  if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(holdsBadString);
-  for (const key in value) {
-    if (Object.hasOwn(value, key) && (NUL_OR_LONE_SURROGATE.test(key) || holdsBadString((value as Record<string, unknown>)[key]))) return true;
-  }
-  return false;
-}
-
-function firstBadString(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value) ? path || '(event)' : null;
+/**
+ * Where the first unstorable string is, relative to `value` ('' for `value` itself or one of its own keys), or
+ * null. Every event passes through here: the path is built on the way back from a bad string, never for a good one.
+ */
+function badPath(value: unknown): string | null {
+  if (typeof value === 'string') return NUL_OR_LONE_SURROGATE.test(value) ? '' : null;
   if (value === null || typeof value !== 'object') return null;
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index += 1) {
-      const bad = firstBadString(value[index], `${path}[${index}]`);
-      if (bad !== null) return bad;
+      const bad = badPath(value[index]);
+      if (bad !== null) return joined(`[${index}]`, bad);
     }
     return null;
   }
-  for (const [key, child] of Object.entries(value)) {
-    const bad = firstBadString(key, path) ?? firstBadString(child, path === '' ? key : `${path}.${key}`);
-    if (bad !== null) return bad;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (NUL_OR_LONE_SURROGATE.test(key)) return '';
+    const bad = badPath((value as Record<string, unknown>)[key]);
+    if (bad !== null) return joined(key, bad);
   }
   return null;
+}
+
+/** `step` followed by the rest of a path: an index follows directly, a key after a dot. */
+function joined(step: string, rest: string): string {
+  return rest === '' || rest.startsWith('[') ? `${step}${rest}` : `${step}.${rest}`;
 }

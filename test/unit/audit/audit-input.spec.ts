@@ -14,6 +14,7 @@ describe('what an audit event may hold', () => {
     [{ tokens: ['ok', 'bad\ud800'] }, 'tokens[1]'],
     [{ details: { nested: { why: 'x\udc00y' } } }, 'details.nested.why'],
     [{ details: { 'k\u0000': 1 } }, 'details'],
+    [{ details: { list: [[1, { a: 'x\u0000' }]] } }, 'details.list[0][1].a'],
   ])('refuses NUL and unpaired surrogates, naming where: %j', (overrides, path) => {
     expect(unstorablePath(auditDraft(overrides))).toBe(path);
   });
