@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createVaultApp } from './app.js';
+import { SlotTable } from './common/collections/slot-table.js';
 import { createLogger, type AppLogger } from './common/logging/logger.js';
 import { ensureDevSecrets } from './config/dev-secrets.js';
 import { ConfigError, loadConfig, stateDirOf } from './config/load-config.js';
@@ -70,14 +71,15 @@ async function main(): Promise<void> {
  * nothing more on it. `drain` resolves once every connection has ended, or cuts those left after `timeoutMs`.
  */
 function drainableHttp(server: Server): DrainHttp {
-  const inFlight = new Set<ServerResponse>();
+  // Not a Set: every response passes through, and a Set's replaced tables would keep them all alive (SlotTable).
+  const inFlight = new SlotTable<ServerResponse>();
   let draining = false;
   // Prepended, so it runs before Fastify's handler can send the headers.
   server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
     if (draining) response.setHeader('Connection', 'close');
-    inFlight.add(response);
+    const slot = inFlight.hold(response);
     response.once('close', () => {
-      inFlight.delete(response);
+      inFlight.release(slot);
       // A response whose headers went out before the drain began left its connection open and now idle.
       if (draining) server.closeIdleConnections();
     });
@@ -85,7 +87,7 @@ function drainableHttp(server: Server): DrainHttp {
   return (timeoutMs) =>
     new Promise((resolve) => {
       draining = true;
-      for (const response of inFlight) if (!response.headersSent) response.setHeader('Connection', 'close');
+      for (const response of inFlight.values()) if (!response.headersSent) response.setHeader('Connection', 'close');
       const timer = setTimeout(() => {
         server.closeAllConnections();
         resolve('cut');
