@@ -1,6 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import passport from 'passport';
 import { actorOf, withCallerDetails } from '../audit/audit-actor.js';
 import type { AuditEventDraft } from '../audit/audit-event.js';
 import { AuditLog } from '../audit/audit-log.service.js';
@@ -9,6 +9,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
 import { tokenKey } from '../formats/token-key.js';
 import { DetokenizeRequestSchema } from '../tokens/dto/detokenize.dto.js';
+import { unauthenticated } from './jwt.strategy.js';
 import { SCOPES, type Principal, type Scope } from './principal.js';
 import { IS_PUBLIC } from './public.decorator.js';
 import { REQUIRED_SCOPE } from './requires-scope.decorator.js';
@@ -17,29 +18,39 @@ function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
   return reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;
 }
 
-/** Global: every route needs a valid JWT unless it is marked @Public(). */
+/**
+ * Global: every route needs a valid JWT unless it is marked @Public(). Authentication is passport's, with the
+ * `jwt` strategy (JwtStrategy); every refusal comes from the strategy as a VaultError (401, or 503 when the
+ * signing keys are unavailable) and is answered as it is.
+ *
+ * One passport middleware serves every request. @nestjs/passport's AuthGuard builds a new one per request, with
+ * per-request options and callback; measured under load (npm run bench's detokenize), that pattern kept each
+ * request's objects alive through young collections far more often (about 1.0-1.5 MB promoted per scavenge
+ * against about 0.3 MB), and the tail latency followed the garbage collector.
+ */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  // assignProperty: the principal lands on request.user with nothing else (no login, no auth-info transform).
+  private readonly authenticate = passport.authenticate('jwt', { session: false, failWithError: true, assignProperty: 'user', authInfo: false });
 
-  override canActivate(context: ExecutionContext) {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     if (isPublic(this.reflector, context)) return true;
-    return super.canActivate(context);
+    // Taken out here, not inside the promise: measured, the closures below holding the execution context (rather
+    // than just the request and response) brought the promotion back.
+    const http = context.switchToHttp();
+    const request = http.getRequest();
+    const response = http.getResponse();
+    return new Promise((resolve, reject) => {
+      this.authenticate(request, response, (error?: unknown) => (error ? reject(refusalOf(error)) : resolve(true)));
+    });
   }
+}
 
-  override handleRequest<T = Principal>(error: unknown, principal: T | false, info: unknown): T {
-    // The vault's own refusals (the key endpoint unreachable: 503, fail closed) keep their code.
-    if (error instanceof VaultError) throw error;
-    if (error || !principal) {
-      const reason = (info as { reason?: unknown } | undefined)?.reason;
-      throw new VaultError(ErrorCode.Unauthenticated, `Authentication failed: ${typeof reason === 'string' ? reason : 'a valid bearer token is required'}.`, {
-        headers: { 'WWW-Authenticate': 'Bearer' },
-      });
-    }
-    return principal;
-  }
+/** The strategy's own refusal; anything else passport reports (it should report nothing else) is a plain 401. */
+function refusalOf(error: unknown): VaultError {
+  return error instanceof VaultError ? error : unauthenticated('a valid bearer token is required');
 }
 
 /**

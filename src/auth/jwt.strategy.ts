@@ -13,6 +13,9 @@ const extractBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
  * passport-jwt's strategy, with verification delegated to JwtVerifier (jose). passport-jwt's built-in
  * verifier (jsonwebtoken) supports neither EdDSA nor the RFC 7515 `crit` rule the contract requires, so
  * `authenticate` is the one method replaced; extraction and the passport flow stay passport-jwt's.
+ *
+ * Every refusal goes through passport's `error` with the VaultError to answer (JwtAuthGuard): passport's
+ * `fail` would either write the response itself or, with failWithError, drop the reason the caller is told.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -27,26 +30,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   override authenticate(request: Parameters<typeof extractBearer>[0]): void {
     const token = extractBearer(request);
     if (!token) {
-      this.fail({ reason: 'a bearer token is required' }, 401);
+      this.error(unauthenticated('a bearer token is required'));
       return;
     }
     this.verifier.verify(token).then(
       // The certificate belongs to this connection, not to the (cached) token: added per request.
       (principal) => this.success({ ...principal, clientCertSubject: clientCertificateSubject(request as object) }),
-      (error: unknown) => {
-        // Not the caller's fault and nothing to re-authenticate: an error, not a failure. The global guard
-        // refuses the request either way; it never reaches a handler.
-        if (error instanceof KeySourceUnavailable) {
-          this.error(
-            new VaultError(ErrorCode.ServiceUnavailable, 'The identity provider\'s signing keys are unavailable; try again shortly.', {
-              headers: { 'Retry-After': '5', 'WWW-Authenticate': 'Bearer' },
-              cause: error,
-            }),
-          );
-          return;
-        }
-        this.fail({ reason: error instanceof TokenRejected ? error.reason : 'the token could not be verified' }, 401);
-      },
+      (error: unknown) => this.error(refusalFor(error)),
     );
   }
 
@@ -54,4 +44,20 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(principal: Principal): Principal {
     return principal;
   }
+}
+
+/** The 401 every refused token gets, naming what was wrong with it (never the token). */
+export function unauthenticated(reason: string): VaultError {
+  return new VaultError(ErrorCode.Unauthenticated, `Authentication failed: ${reason}.`, { headers: { 'WWW-Authenticate': 'Bearer' } });
+}
+
+function refusalFor(error: unknown): VaultError {
+  // Not the caller's fault and nothing to re-authenticate: the identity provider's keys are unreachable (fail closed).
+  if (error instanceof KeySourceUnavailable) {
+    return new VaultError(ErrorCode.ServiceUnavailable, 'The identity provider\'s signing keys are unavailable; try again shortly.', {
+      headers: { 'Retry-After': '5', 'WWW-Authenticate': 'Bearer' },
+      cause: error,
+    });
+  }
+  return unauthenticated(error instanceof TokenRejected ? error.reason : 'the token could not be verified');
 }

@@ -1,14 +1,21 @@
 import type { Redis } from 'ioredis';
+import { SameTurnBatch } from '../common/batching/same-turn-batch.js';
 import { TOMBSTONE, type CacheEntry, type CacheStore } from './cache-store.js';
 
 /** Keys this cache owns, under the client's REDIS_KEY_PREFIX; `clear` removes exactly these. */
 export const TOKEN_CACHE_NAMESPACE = 'tc:';
+
+/** Keys in one MGET at most: concurrent reads share one, but a turn with many large reads is split. */
+const MAX_KEYS_PER_MGET = 4096;
 
 /**
  * TokenCache's store in Redis, shared by every instance. The client fails fast (no offline queue, a command
  * timeout), so an outage surfaces here as an error at once rather than a request left waiting.
  */
 export class RedisCacheStore implements CacheStore {
+  /** Reads issued in the same event-loop turn (concurrent detokenize calls) go out as one MGET. */
+  private readonly reads = new SameTurnBatch<string, string | null>((keys) => this.client.mget(keys), MAX_KEYS_PER_MGET);
+
   constructor(
     private readonly client: Redis,
     private readonly keyPrefix: string,
@@ -16,7 +23,7 @@ export class RedisCacheStore implements CacheStore {
 
   async getMany(keys: readonly string[]): Promise<(string | null)[]> {
     if (keys.length === 0) return [];
-    return this.client.mget(...keys);
+    return this.reads.run(keys);
   }
 
   async addIfAbsent(entries: readonly CacheEntry[], ttlSeconds: number): Promise<void> {

@@ -19,8 +19,10 @@ export class RedisService implements OnModuleDestroy {
     this.client = new Redis(config.redisUrl, {
       keyPrefix: config.redisKeyPrefix,
       lazyConnect: false,
-      // Commands issued in one event-loop turn (concurrent detokenize calls' cache reads) share one socket write.
-      enableAutoPipelining: true,
+      // Off: ioredis keeps its auto-pipelines in a Map that every command passes through, which keeps each
+      // request's objects alive until a full collection (see SlotTable). Concurrent cache reads share one MGET
+      // instead (RedisCacheStore), and the writes that come in groups are explicit pipelines.
+      enableAutoPipelining: false,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
