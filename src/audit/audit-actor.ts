@@ -15,7 +15,8 @@ export function actorOf(principal: Principal): AuditActor {
  */
 export function withCallerDetails(principal: Principal | null, details: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
   const certificate = principal?.clientCertSubject ?? null;
-  return certificate === null ? details : { ...details, clientCertSubject: certificate };
+  // Object.assign, not `{ ...details, clientCertSubject }`: on Node 20's V8 that literal makes a new hidden class per call.
+  return certificate === null ? details : Object.assign({}, details, { clientCertSubject: certificate });
 }
 
 /**

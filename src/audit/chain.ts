@@ -48,10 +48,15 @@ function sortedKeys(object: object): string[] {
  * so a third party can recompute the hash). `seq` is a decimal string: JSON numbers lose precision past 2^53.
  */
 export function hashedFields(event: AuditEvent): Record<string, unknown> {
+  return hashedFieldsWithSeq(event, event.seq.toString());
+}
+
+/** hashedFields, with the seq given apart (canonicalAroundSeq has none yet, and copying the event to add one costs). */
+function hashedFieldsWithSeq(event: Omit<AuditEvent, 'seq'>, seq: string): Record<string, unknown> {
   return {
     v: 1,
     id: event.id,
-    seq: event.seq.toString(),
+    seq,
     at: event.at.toISOString(),
     actor: { sub: event.actor.sub, roles: [...event.actor.roles], clientId: event.actor.clientId },
     action: event.action,
@@ -77,7 +82,7 @@ export function canonicalEvent(event: AuditEvent): string {
  * database assigns the seq under the chain lock and completes the hash the same way (audit_append).
  */
 export function canonicalAroundSeq(event: Omit<AuditEvent, 'seq'>): [beforeSeq: string, afterSeq: string] {
-  const fields = hashedFields({ ...event, seq: 0n });
+  const fields = hashedFieldsWithSeq(event, '0');
   // action (before) and v (after) are always present, so neither half is empty and the joins are well-formed.
   return [`{${members(fields, KEYS_BEFORE_SEQ)},"seq":"`, `",${members(fields, KEYS_AFTER_SEQ)}}`];
 }

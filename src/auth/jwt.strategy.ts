@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { VaultError } from '../common/errors/vault-error.js';
-import type { Principal } from './principal.js';
+import { withClientCertificate, type Principal } from './principal.js';
 import { JwtVerifier, KeySourceUnavailable, TokenRejected } from './jwt-verifier.js';
 import { clientCertificateSubject } from '../tls/client-certificate.js';
 
@@ -35,7 +35,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     }
     this.verifier.verify(token).then(
       // The certificate belongs to this connection, not to the (cached) token: added per request.
-      (principal) => this.success({ ...principal, clientCertSubject: clientCertificateSubject(request as object) }),
+      (principal) => this.success(withClientCertificate(principal, clientCertificateSubject(request as object))),
       (error: unknown) => this.error(refusalFor(error)),
     );
   }

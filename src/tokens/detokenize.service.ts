@@ -102,10 +102,12 @@ export class DetokenizeService {
     if (episodes?.some((e) => e.patientRef !== null && e.grant === 'single_call')) limitsFailedOpen.push('break_glass_episode');
 
     const [event] = await this.audit.append([
-      {
-        ...draftOf(request, principal, keys),
-        outcome: outcomeOf(decisions),
-        details: withCallerDetails(principal, {
+      draftOf(
+        request,
+        principal,
+        keys,
+        outcomeOf(decisions),
+        withCallerDetails(principal, {
           ...modeDetails(request),
           reveals: countReveals(decisions),
           patientRefs: [...new Set(found.filter((ref): ref is string => ref !== null))],
@@ -113,7 +115,7 @@ export class DetokenizeService {
           ...(episodes === undefined ? {} : { episodes: episodes satisfies EpisodeReference[] }),
           ...(limitsFailedOpen.length > 0 ? { limitsFailedOpen } : {}),
         }),
-      },
+      ),
     ]);
     return { auditId: event.id, items: decisions.map((decision) => this.reveal(decision)) };
   }
@@ -156,7 +158,7 @@ export class DetokenizeService {
   /** Records a call refused before any lookup: nothing was looked up, nothing is revealed. */
   private async refuse(request: DetokenizeRequest, principal: Principal, keys: readonly string[], refusal: Refusal): Promise<void> {
     await this.audit.append([
-      { ...draftOf(request, principal, keys), outcome: 'denied', details: withCallerDetails(principal, { ...modeDetails(request), refused: refusal, tokenCount: request.tokens.length }) },
+      draftOf(request, principal, keys, 'denied', withCallerDetails(principal, { ...modeDetails(request), refused: refusal, tokenCount: request.tokens.length })),
     ]);
   }
 
@@ -169,7 +171,11 @@ export class DetokenizeService {
   }
 }
 
-function draftOf(request: DetokenizeRequest, principal: Principal, keys: readonly string[]): Omit<AuditEventDraft, 'outcome' | 'details'> {
+/**
+ * Built whole, not spread into a literal with more fields: on Node 20's V8, `{ ...draft, outcome }` makes a new
+ * hidden class on every call (the spread's copy has no transition to reuse), which costs time and old-space memory.
+ */
+function draftOf(request: DetokenizeRequest, principal: Principal, keys: readonly string[], outcome: AuditOutcome, details: AuditEventDraft['details']): AuditEventDraft {
   return {
     actor: actorOf(principal),
     action: 'detokenize',
@@ -178,6 +184,8 @@ function draftOf(request: DetokenizeRequest, principal: Principal, keys: readonl
     breakGlass: request.breakGlass,
     tokens: request.tokens,
     tokenKeys: keys,
+    outcome,
+    details,
   };
 }
 
