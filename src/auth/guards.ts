@@ -24,9 +24,9 @@ function isPublic(reflector: Reflector, context: ExecutionContext): boolean {
  * signing keys are unavailable) and is answered as it is.
  *
  * One passport middleware serves every request. @nestjs/passport's AuthGuard builds a new one per request, with
- * per-request options and callback; measured under load (npm run bench's detokenize), that pattern kept each
- * request's objects alive through young collections far more often (about 1.0-1.5 MB promoted per scavenge
- * against about 0.3 MB), and the tail latency followed the garbage collector.
+ * per-request options and callback. Measured under npm run bench's detokenize load, that pattern kept request
+ * objects alive through young collections: about 0.9 MB promoted per scavenge against about 0.2 MB with this
+ * guard, and the tail latency follows the garbage collector.
  */
 @Injectable()
 export class JwtAuthGuard implements CanActivate {
