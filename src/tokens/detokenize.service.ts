@@ -152,7 +152,7 @@ export class DetokenizeService {
 
   /** FPE tokens carry no row, hence no tags and no patient: the policy's type rules apply (CONTRACT section 5). */
   private locateFpe(type: FpeDetokenizeRequest['type'], namespace: string, tokens: readonly string[]): (FoundToken | null)[] {
-    return this.fpe.locate(type, namespace, tokens).map((found) => (found === null ? null : { ...found, tags: [], patientRef: null }));
+    return this.fpe.locate(type, namespace, tokens).map((found) => (found === null ? null : { type: found.type, value: found.value, tags: [], patientRef: null }));
   }
 
   /** Records a call refused before any lookup: nothing was looked up, nothing is revealed. */

@@ -12,7 +12,7 @@ import { MetricsService } from '../health/metrics.service.js';
 import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 import { withTransactionRetry } from '../prisma/transaction-retry.js';
 import type { TokenizeItem } from './dto/tokenize.dto.js';
-import { TokenRepository, type MetadataGrowth, type NewTokenRecord, type TokenRecord } from './token.repository.js';
+import { insertedRecord, TokenRepository, type MetadataGrowth, type NewTokenRecord, type TokenRecord } from './token.repository.js';
 import { growthOf, mergeSlot, type SlotPlan, type ValueSlot } from './value-slots.js';
 
 /**
@@ -147,7 +147,7 @@ export class TokenWriter {
       const createdAt = inserted.get(draft.tokenKey);
       if (createdAt === undefined) return void lost.push(row);
       row.stored = draft;
-      row.created = { ...draft, createdAt, erasedAt: null };
+      row.created = insertedRecord(draft, createdAt);
     });
     // A deterministic value that lost may have lost to a concurrent transaction storing the same value: its token.
     const winners = await this.tokens.findByFingerprints(
