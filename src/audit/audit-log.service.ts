@@ -7,11 +7,11 @@ import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { MetricsService } from '../health/metrics.service.js';
 import type { PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from './audit-event.js';
-import { AuditRepository, type ChainLink, type UnchainedEvent } from './audit.repository.js';
-import { canonicalAroundSeq } from './chain.js';
+import { AuditRepository, unchainedEvent, type ChainLink, type UnchainedEvent } from './audit.repository.js';
 import { unstorablePath } from './storable-text.js';
 
-type AppendRequest = readonly AuditEventDraft[];
+/** One caller's events, each prepared (identified and serialized) by the caller before it joins a batch. */
+type AppendRequest = readonly UnchainedEvent[];
 
 /**
  * Appends events to the hash chain. Invariant: a caller that reveals anything does so only after
@@ -48,7 +48,7 @@ export class AuditLog implements OnModuleDestroy {
     assertStorable(drafts);
     if (drafts.length === 0) return [];
     try {
-      return await this.batches.submit(drafts);
+      return await this.batches.submit(prepared(drafts));
     } catch (error) {
       throw auditUnavailable(error);
     }
@@ -57,7 +57,8 @@ export class AuditLog implements OnModuleDestroy {
   /** Adds the events to a transaction the caller commits (so its own writes and their audit stand or fall together). */
   async appendWithin(tx: PrismaTransaction, drafts: readonly AuditEventDraft[]): Promise<ChainedAuditEvent[]> {
     assertStorable(drafts);
-    return this.link(drafts, (events) => this.repository.appendWithin(tx, events));
+    const events = prepared(drafts);
+    return chained(events, await this.repository.appendWithin(tx, events));
   }
 
   /**
@@ -77,7 +78,8 @@ export class AuditLog implements OnModuleDestroy {
    */
   private async commitBatch(requests: readonly AppendRequest[], budget: BatchBudget): Promise<AuditEvent[][]> {
     const endTimer = this.metrics.auditCommitDuration.startTimer();
-    const events = await this.link(requests.flat(), (unchained) => this.repository.appendAlone(unchained, budget.remainingMs ?? undefined));
+    const unchained = requests.flat();
+    const events = chained(unchained, await this.repository.appendAlone(unchained, budget.remainingMs ?? undefined));
     endTimer();
     this.metrics.auditBatchSize.observe(requests.length);
     observeCommitted(this.metrics, events);
@@ -88,15 +90,24 @@ export class AuditLog implements OnModuleDestroy {
       return own;
     });
   }
+}
 
-  /** Chains the drafts in order: ids and time here, seqs and hashes in the database under the chain lock. */
-  private async link(drafts: readonly AuditEventDraft[], write: (events: UnchainedEvent[]) => Promise<ChainLink[]>): Promise<ChainedAuditEvent[]> {
-    const at = new Date();
-    const events = drafts.map((draft) => identified(draft, randomUUID(), at));
-    const links = await write(events.map((event) => ({ event, canonical: canonicalAroundSeq(event) })));
-    // Completed in place (each event here is this call's own object): adding fields to a literal reuses its transitions.
-    return events.map((event, index) => Object.assign(event, links[index]));
-  }
+/**
+ * The drafts as events ready to chain: ids and time here, when the caller asks (seqs and hashes come from the
+ * database, under the chain lock). Each caller does this itself before it joins a batch, so the work overlaps the
+ * batch that is committing instead of lengthening the next one.
+ */
+function prepared(drafts: readonly AuditEventDraft[]): UnchainedEvent[] {
+  const at = new Date();
+  return drafts.map((draft) => unchainedEvent(identified(draft, randomUUID(), at)));
+}
+
+/**
+ * Completes each event with its link, in place (each event is its caller's own object, built by `identified`):
+ * adding fields to a literal reuses its transitions.
+ */
+function chained(events: readonly UnchainedEvent[], links: readonly ChainLink[]): ChainedAuditEvent[] {
+  return events.map(({ event }, index) => Object.assign(event, links[index]));
 }
 
 /**

@@ -2,12 +2,53 @@ import { Inject, Injectable } from '@nestjs/common';
 import { VAULT_CONFIG, type VaultConfig } from '../config/vault-config.js';
 import { PrismaService, type PrismaTransaction } from '../prisma/prisma.service.js';
 import type { AuditEvent } from './audit-event.js';
+import { canonicalAroundSeq } from './chain.js';
 
-/** An event ready to join the chain: everything but its seq, and its canonical encoding around the seq. */
+/** An event ready to join the chain: everything but its seq, and its row of audit_append's batch. */
 export interface UnchainedEvent {
   readonly event: Omit<AuditEvent, 'seq'>;
-  /** canonicalAroundSeq(event): the database completes the encoding with the seq it assigns. */
-  readonly canonical: readonly [beforeSeq: string, afterSeq: string];
+  /**
+   * The event's row of audit_append's batch as JSON text, without its position `n` (batchJson adds it), and with
+   * canonicalAroundSeq(event), which the database completes with the seq it assigns. Serialized when the event is
+   * drafted, by its own request, so a group-commit batch only joins text while every request waits for it.
+   */
+  readonly row: string;
+}
+
+/** Prepares one event for audit_append. The event must not change afterwards: its row is already serialized. */
+export function unchainedEvent(event: Omit<AuditEvent, 'seq'>): UnchainedEvent {
+  const [beforeSeq, afterSeq] = canonicalAroundSeq(event);
+  const row = JSON.stringify({
+    id: event.id,
+    at: event.at.toISOString(),
+    actor_sub: event.actor.sub,
+    actor_roles: event.actor.roles,
+    actor_client_id: event.actor.clientId,
+    action: event.action,
+    purpose: event.purpose,
+    justification: event.justification,
+    break_glass: event.breakGlass,
+    tokens: event.tokens,
+    token_keys: event.tokenKeys,
+    outcome: event.outcome,
+    details: event.details,
+    canonical_before_seq: beforeSeq,
+    canonical_after_seq: afterSeq,
+  });
+  return { event, row };
+}
+
+/**
+ * audit_append's batch: a JSON array of the rows, each with its 1-based position `n` first. Every row is a JSON
+ * object with at least one member (`id`), so `{"n":k,` followed by the row without its `{` is one well-formed object.
+ */
+function batchJson(events: readonly UnchainedEvent[]): string {
+  let out = '[';
+  for (let i = 0; i < events.length; i += 1) {
+    if (i > 0) out += ',';
+    out += `{"n":${i + 1},${events[i].row.slice(1)}`;
+  }
+  return `${out}]`;
 }
 
 export interface ChainLink {
@@ -57,25 +98,7 @@ export class AuditRepository {
    */
   private async append(events: readonly UnchainedEvent[], lockWaitMs: number, run: (values: readonly unknown[]) => Promise<LinkRow[]>): Promise<ChainLink[]> {
     if (events.length === 0) return [];
-    const batch = events.map(({ event, canonical }, index) => ({
-      n: index + 1,
-      id: event.id,
-      at: event.at.toISOString(),
-      actor_sub: event.actor.sub,
-      actor_roles: event.actor.roles,
-      actor_client_id: event.actor.clientId,
-      action: event.action,
-      purpose: event.purpose,
-      justification: event.justification,
-      break_glass: event.breakGlass,
-      tokens: event.tokens,
-      token_keys: event.tokenKeys,
-      outcome: event.outcome,
-      details: event.details,
-      canonical_before_seq: canonical[0],
-      canonical_after_seq: canonical[1],
-    }));
-    const rows = await run([JSON.stringify(batch), Math.max(1, Math.ceil(lockWaitMs))]);
+    const rows = await run([batchJson(events), Math.max(1, Math.ceil(lockWaitMs))]);
     if (rows.length !== events.length) throw new Error(`audit_append linked ${rows.length} of ${events.length} events`);
     // The seqs are consecutive in event order (head + n); sorting restores that order whatever order RETURNING used.
     return rows
