@@ -51,11 +51,15 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
   const databaseUrl = urlOrNull(problems, 'DATABASE_URL', required('DATABASE_URL', 'the PostgreSQL connection URL'), ['postgres:', 'postgresql:']);
   const redisUrl = urlOrNull(problems, 'REDIS_URL', required('REDIS_URL', 'the Redis connection URL'), ['redis:', 'rediss:']);
   const databasePoolSize = integer(problems, 'DATABASE_POOL_SIZE', text('DATABASE_POOL_SIZE'), 16, 1, 500);
+  // The audit window is 1 ms, shorter than the burst of requests a committed batch sets free: under steady load the
+  // callers then split into two groups whose batches alternate (one commits while the vault serves the other),
+  // instead of all of them waiting in one batch while the vault idles. Measured in the README's Benchmark section.
   const audit = {
-    batchWindowMs: integer(problems, 'AUDIT_BATCH_WINDOW_MS', text('AUDIT_BATCH_WINDOW_MS'), 2, 0, 1000),
+    batchWindowMs: integer(problems, 'AUDIT_BATCH_WINDOW_MS', text('AUDIT_BATCH_WINDOW_MS'), 1, 0, 1000),
     batchMax: integer(problems, 'AUDIT_BATCH_MAX', text('AUDIT_BATCH_MAX'), 256, 1, 10000),
     appendTimeoutMs: integer(problems, 'AUDIT_APPEND_TIMEOUT_MS', text('AUDIT_APPEND_TIMEOUT_MS'), 5000, 100, 60_000),
   };
+  const tokenizeBatchWindowMs = integer(problems, 'TOKENIZE_BATCH_WINDOW_MS', text('TOKENIZE_BATCH_WINDOW_MS'), 2, 0, 1000);
   const databaseTimeouts = {
     connectMs: integer(problems, 'DATABASE_CONNECT_TIMEOUT_MS', text('DATABASE_CONNECT_TIMEOUT_MS'), 5000, 100, 60_000),
     idleInTransactionMs: integer(problems, 'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS', text('DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS'), 30_000, 0, 3_600_000),
@@ -90,6 +94,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): VaultConfig {
     databasePoolSize,
     databaseTimeouts,
     audit,
+    tokenizeBatchWindowMs,
     redisUrl,
     redisKeyPrefix,
     tokenCacheTtlSeconds,

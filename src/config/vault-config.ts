@@ -38,6 +38,8 @@ export interface VaultConfig {
    * `appendTimeoutMs`: the longest a caller waits for its event to commit (and a batch for the chain lock) before 503.
    */
   readonly audit: { readonly batchWindowMs: number; readonly batchMax: number; readonly appendTimeoutMs: number };
+  /** How long an idle queue of small tokenize calls waits for company before they share one transaction. */
+  readonly tokenizeBatchWindowMs: number;
   /** null only in dev mode: an in-process cache. */
   readonly redisUrl: string | null;
   readonly redisKeyPrefix: string;

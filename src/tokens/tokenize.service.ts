@@ -40,7 +40,7 @@ export class TokenizeService implements OnModuleDestroy {
     private readonly fpe: FpeService,
   ) {
     this.shared = new GroupCommit((calls) => this.storeShared(calls), {
-      windowMs: config.audit.batchWindowMs,
+      windowMs: config.tokenizeBatchWindowMs,
       maxBatch: COALESCE_MAX_CALLS,
       maxInFlight: COALESCE_IN_FLIGHT,
       // A backstop only: the batch's own statements are bounded first (the audit append waits at most

@@ -19,8 +19,16 @@ const env = (overrides: Record<string, string> = {}) => ({
 });
 
 describe('audit group-commit and database deadline configuration', () => {
-  it('defaults to a 2 ms window, batches of up to 256 requests and a 5 s append deadline', () => {
-    expect(loadConfig(env(), dir).audit).toEqual({ batchWindowMs: 2, batchMax: 256, appendTimeoutMs: 5000 });
+  it('defaults to a 1 ms window, batches of up to 256 requests and a 5 s append deadline', () => {
+    expect(loadConfig(env(), dir).audit).toEqual({ batchWindowMs: 1, batchMax: 256, appendTimeoutMs: 5000 });
+  });
+
+  it('gives small tokenize calls a window of their own: 2 ms by default, TOKENIZE_BATCH_WINDOW_MS otherwise', () => {
+    expect(loadConfig(env(), dir).tokenizeBatchWindowMs).toBe(2);
+    expect(loadConfig(env({ TOKENIZE_BATCH_WINDOW_MS: '0', AUDIT_BATCH_WINDOW_MS: '7' }), dir)).toMatchObject({
+      tokenizeBatchWindowMs: 0,
+      audit: { batchWindowMs: 7 },
+    });
   });
 
   it('reads AUDIT_BATCH_WINDOW_MS, AUDIT_BATCH_MAX and AUDIT_APPEND_TIMEOUT_MS', () => {
@@ -46,6 +54,8 @@ describe('audit group-commit and database deadline configuration', () => {
     ['AUDIT_BATCH_WINDOW_MS', '-1'],
     ['AUDIT_BATCH_WINDOW_MS', '1001'],
     ['AUDIT_BATCH_WINDOW_MS', '2.5'],
+    ['TOKENIZE_BATCH_WINDOW_MS', '-1'],
+    ['TOKENIZE_BATCH_WINDOW_MS', '1001'],
     ['AUDIT_BATCH_MAX', '0'],
     ['AUDIT_BATCH_MAX', 'many'],
     ['AUDIT_APPEND_TIMEOUT_MS', '0'],
