@@ -26,6 +26,7 @@ export interface AuditEventDraft {
 export interface AuditEvent extends AuditEventDraft {
   readonly id: string;
   readonly seq: bigint;
+  /** When the caller asked for the event (the vault's clock): before its batch commits, by at most the append deadline. */
   readonly at: Date;
 }
 
