@@ -42,7 +42,7 @@ export function unchainedEvent(event: Omit<AuditEvent, 'seq'>): UnchainedEvent {
  * audit_append's batch: a JSON array of the rows, each with its 1-based position `n` first. Every row is a JSON
  * object with at least one member (`id`), so `{"n":k,` followed by the row without its `{` is one well-formed object.
  */
-function batchJson(events: readonly UnchainedEvent[]): string {
+export function batchJson(events: readonly UnchainedEvent[]): string {
   let out = '[';
   for (let i = 0; i < events.length; i += 1) {
     if (i > 0) out += ',';
