@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { auditDraftArbitrary } from '../../support/audit-drafts.js';
 import type { AuditEvent, AuditEventDraft } from '../../../src/audit/audit-event.js';
 import { batchJson, unchainedEvent } from '../../../src/audit/audit.repository.js';
 import { canonicalEvent } from '../../../src/audit/chain.js';
 
-const draftArbitrary: fc.Arbitrary<AuditEventDraft> = fc.record({
-  actor: fc.record({ sub: fc.string({ minLength: 1 }), roles: fc.array(fc.string()), clientId: fc.option(fc.string()) }),
-  action: fc.constantFrom('tokenize', 'detokenize', 'delete', 'rotate'),
-  purpose: fc.option(fc.constantFrom('treatment', 'payment', 'emergency')),
-  justification: fc.option(fc.string()),
-  breakGlass: fc.boolean(),
-  tokens: fc.array(fc.string()),
-  tokenKeys: fc.array(fc.string()),
-  outcome: fc.constantFrom('allowed' as const, 'partial' as const, 'denied' as const),
-  details: fc.dictionary(fc.string(), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
-});
+const draftArbitrary = auditDraftArbitrary;
 
 const unchainedOf = (draft: AuditEventDraft, index: number) =>
   unchainedEvent({ ...draft, id: randomUUID(), at: new Date(1_700_000_000_000 + index) });

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { auditDraftArbitrary } from '../../support/audit-drafts.js';
 import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from '../../../src/audit/audit-event.js';
 import { canonicalAroundSeq, canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, hashedFields, KEYS_AFTER_SEQ, KEYS_BEFORE_SEQ } from '../../../src/audit/chain.js';
 import { ChainVerifier, type ChainAnchor, type ChainVerdict } from '../../../src/audit/chain-verifier.js';
 
-const draftArbitrary: fc.Arbitrary<AuditEventDraft> = fc.record({
-  actor: fc.record({ sub: fc.string({ minLength: 1 }), roles: fc.array(fc.string()), clientId: fc.option(fc.string()) }),
-  action: fc.constantFrom('tokenize', 'detokenize', 'delete', 'rotate'),
-  purpose: fc.option(fc.constantFrom('treatment', 'payment', 'emergency')),
-  justification: fc.option(fc.string()),
-  breakGlass: fc.boolean(),
-  tokens: fc.array(fc.string()),
-  tokenKeys: fc.array(fc.string()),
-  outcome: fc.constantFrom('allowed' as const, 'partial' as const, 'denied' as const),
-  details: fc.dictionary(fc.string(), fc.jsonValue()) as fc.Arbitrary<Record<string, unknown>>,
-});
+const draftArbitrary = auditDraftArbitrary;
 
 /** Chains drafts exactly as AuditLog does: seq from 1, each hash over the previous one. */
 function buildChain(drafts: readonly AuditEventDraft[]): ChainedAuditEvent[] {
