@@ -6,15 +6,13 @@ import type { AuditEvent, AuditEventDraft } from '../../../src/audit/audit-event
 import { batchJson, unchainedEvent } from '../../../src/audit/audit.repository.js';
 import { canonicalEvent } from '../../../src/audit/chain.js';
 
-const draftArbitrary = auditDraftArbitrary;
-
 const unchainedOf = (draft: AuditEventDraft, index: number) =>
   unchainedEvent({ ...draft, id: randomUUID(), at: new Date(1_700_000_000_000 + index) });
 
 describe("audit_append's batch, built from rows each caller serialized", () => {
   it('property: the batch is the rows in order, each with its 1-based position n and every column of its event', () => {
     fc.assert(
-      fc.property(fc.array(draftArbitrary, { maxLength: 8 }), (drafts) => {
+      fc.property(fc.array(auditDraftArbitrary, { maxLength: 8 }), (drafts) => {
         const events = drafts.map(unchainedOf);
         const batch = JSON.parse(batchJson(events)) as Record<string, unknown>[];
         expect(batch).toHaveLength(events.length);
@@ -49,7 +47,7 @@ describe("audit_append's batch, built from rows each caller serialized", () => {
 
   it('property: each row carries the canonical encoding around the seq, as the database completes it', () => {
     fc.assert(
-      fc.property(draftArbitrary, fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), (draft, seq) => {
+      fc.property(auditDraftArbitrary, fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), (draft, seq) => {
         const prepared = unchainedOf(draft, 0);
         const [row] = JSON.parse(batchJson([prepared])) as { canonical_before_seq: string; canonical_after_seq: string }[];
         const event: AuditEvent = { ...prepared.event, seq };

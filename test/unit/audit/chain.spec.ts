@@ -6,8 +6,6 @@ import type { AuditEvent, AuditEventDraft, ChainedAuditEvent } from '../../../sr
 import { canonicalAroundSeq, canonicalEvent, canonicalJson, chainHash, GENESIS_HASH, hashedFields, KEYS_AFTER_SEQ, KEYS_BEFORE_SEQ } from '../../../src/audit/chain.js';
 import { ChainVerifier, type ChainAnchor, type ChainVerdict } from '../../../src/audit/chain-verifier.js';
 
-const draftArbitrary = auditDraftArbitrary;
-
 /** Chains drafts exactly as AuditLog does: seq from 1, each hash over the previous one. */
 function buildChain(drafts: readonly AuditEventDraft[]): ChainedAuditEvent[] {
   let prevHash: Buffer = GENESIS_HASH;
@@ -83,7 +81,7 @@ describe('canonical JSON', () => {
 
   it('property: the encoding around the seq, completed with any seq, is the canonical JSON of the hashed fields', () => {
     fc.assert(
-      fc.property(draftArbitrary, fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), (draft, seq) => {
+      fc.property(auditDraftArbitrary, fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }), (draft, seq) => {
         const event: AuditEvent = { ...draft, id: randomUUID(), seq, at: new Date(0) };
         const [before, after] = canonicalAroundSeq(event);
         expect(`${before}${seq}${after}`).toBe(canonicalJson(hashedFields(event)));
@@ -188,7 +186,7 @@ describe('chain verification', () => {
   it('property: any intact chain verifies; any single edit, removal or swap is reported at the first affected seq', () => {
     fc.assert(
       fc.property(
-        fc.array(draftArbitrary, { minLength: 2, maxLength: 12 }),
+        fc.array(auditDraftArbitrary, { minLength: 2, maxLength: 12 }),
         fc.nat(),
         fc.constantFrom('edit', 'remove', 'swap'),
         (drafts, pick, tamper) => {
